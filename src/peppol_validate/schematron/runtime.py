@@ -1,0 +1,101 @@
+"""Running compiled Schematron on SaxonC-HE: one processor per process, one executable per rule set.
+
+Saxon only ever receives documents that the hardened lxml loader has already parsed; they are handed over
+as re-serialised text without any DTD, so Saxon never resolves an entity or opens a connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from ..errors import SchematronCompileError
+from .compiler import FIELD_SEP, RECORD_SEP, Assertion, CompiledSchematron
+
+_lock = threading.Lock()
+_processor: Any = None
+
+
+def processor() -> Any:
+    """The process-wide SaxonC processor (created on first use)."""
+    global _processor
+    with _lock:
+        if _processor is None:
+            from saxonche import PySaxonProcessor
+
+            _processor = PySaxonProcessor(license=False)
+        return _processor
+
+
+class SchematronRuntimeError(Exception):
+    """A compiled rule set failed while running on a document (e.g. XPTY0004)."""
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One assertion that fired on a document: which one, where, and its message."""
+
+    assertion: Assertion
+    location: str
+    message: str
+    diagnostics: str | None = None
+
+
+def to_xdm(root: etree._Element | etree._ElementTree) -> Any:
+    """Hand an lxml-loaded document to Saxon (re-serialised, so no DTD or entity ever reaches it)."""
+    if isinstance(root, etree._ElementTree):
+        root = root.getroot()
+    text = etree.tostring(root, encoding="unicode")
+    try:
+        return processor().parse_xml(xml_text=text)
+    except Exception as exc:  # saxonche raises PySaxonApiError
+        raise SchematronRuntimeError(f"Saxon could not read the document: {exc}") from exc
+
+
+class SchematronExecutable:
+    """A compiled Schematron phase ready to run many times (compile once, call many)."""
+
+    def __init__(self, compiled: CompiledSchematron) -> None:
+        self.compiled = compiled
+        xslt = processor().new_xslt30_processor()
+        try:
+            self._executable = xslt.compile_stylesheet(stylesheet_text=compiled.xslt)
+        except Exception as exc:
+            raise SchematronCompileError(
+                f"Saxon rejected the stylesheet compiled from {compiled.source}: {exc}"
+            ) from exc
+        if self._executable is None:
+            raise SchematronCompileError(f"Saxon rejected the stylesheet compiled from {compiled.source}")
+        self._run_lock = threading.Lock()
+
+    def run_text(self, xdm_doc: Any) -> str:
+        """Run the stylesheet on a Saxon document and return its raw output (compact text or SVRL)."""
+        with self._run_lock:
+            try:
+                out = self._executable.transform_to_string(xdm_node=xdm_doc)
+            except Exception as exc:
+                raise SchematronRuntimeError(str(exc).strip() or type(exc).__name__) from exc
+        return out or ""
+
+    def run(self, xdm_doc: Any) -> list[Fired]:
+        """Run the compact stylesheet on a Saxon document and return the assertions that fired."""
+        if self.compiled.output != "compact":
+            raise ValueError("run() needs a rule set compiled with output='compact'")
+        return parse_compact(self.run_text(xdm_doc), self.compiled.assertions)
+
+
+def parse_compact(text: str, assertions: list[Assertion]) -> list[Fired]:
+    """Turn compact records (index, location, message[, diagnostics]) back into fired assertions."""
+    fired: list[Fired] = []
+    for record in text.split(RECORD_SEP):
+        if not record:
+            continue
+        parts = record.split(FIELD_SEP)
+        assertion = assertions[int(parts[0])]
+        message = parts[2] if len(parts) > 2 and parts[2] else assertion.text
+        diagnostics = parts[3] if len(parts) > 3 and parts[3] else None
+        fired.append(Fired(assertion, parts[1] if len(parts) > 1 else "", message, diagnostics))
+    return fired

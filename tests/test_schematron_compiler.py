@@ -1,0 +1,106 @@
+"""The project's own Schematron compiler on a hand-written schema exercising every supported feature."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from peppol_validate.errors import SchematronCompileError
+from peppol_validate.schematron.compiler import compile_schematron
+from peppol_validate.schematron.runtime import SchematronExecutable, to_xdm
+
+DATA = Path(__file__).parent / "data" / "sch"
+
+
+def _run(phase: str | None = None, output: str = "compact"):  # type: ignore[no-untyped-def]
+    compiled = compile_schematron(DATA / "features.sch", phase=phase, output=output)  # type: ignore[arg-type]
+    exe = SchematronExecutable(compiled)
+    doc = to_xdm(etree.parse(str(DATA / "doc.xml")))
+    return compiled, exe, doc
+
+
+def test_default_phase_fires_exactly_the_expected_assertions() -> None:
+    compiled, exe, doc = _run()
+    assert compiled.phase == "main"
+    fired = exe.run(doc)
+    ids = Counter(f.assertion.id for f in fired)
+    assert ids == Counter(
+        {
+            "T-KEY": 2,
+            "T-CODE": 1,
+            "T-FUNC": 1,
+            "T-SPECIAL": 1,
+            "T-ABS": 1,
+            "T-NAME": 1,
+            "T-LOCAL-LET": 1,
+            "T-ATTR": 1,
+        }
+    )
+
+
+def test_first_matching_rule_wins_within_a_pattern() -> None:
+    _, exe, doc = _run()
+    special = [f for f in exe.run(doc) if f.assertion.id in ("T-SPECIAL", "T-CODE", "T-KEY", "T-FUNC")]
+    # item 3 (special) only gets the report of the first rule; the generic rule never sees it
+    assert {f.location for f in special if f.assertion.id == "T-SPECIAL"} == {
+        "/Q{urn:test}doc[1]/Q{urn:test}group[1]/Q{urn:test}item[3]"
+    }
+    assert all(not f.location.endswith("item[3]") for f in special if f.assertion.id != "T-SPECIAL")
+
+
+def test_messages_value_of_name_and_diagnostics() -> None:
+    _, exe, doc = _run()
+    by_id = {f.assertion.id: f for f in exe.run(doc)}
+    assert by_id["T-CODE"].message == "Item code ABCD must have 3 characters (of 4 items)."
+    assert by_id["T-CODE"].diagnostics == "found 'ABCD'"
+    assert by_id["T-SPECIAL"].message == "special item XYZ"
+    assert by_id["T-NAME"].message == "every group should have a name"
+    assert by_id["T-NAME"].assertion.flag == "warning"
+    assert by_id["T-NAME"].assertion.role == "information"
+    assert by_id["T-FUNC"].message == "double of n must stay below twelve"
+
+
+def test_subject_moves_the_location_and_attributes_are_contexts() -> None:
+    _, exe, doc = _run()
+    attr = next(f for f in exe.run(doc) if f.assertion.id == "T-ATTR")
+    assert attr.location == "/Q{urn:test}doc[1]/Q{urn:test}amount[1]"
+
+
+def test_phase_selects_patterns() -> None:
+    _, exe, doc = _run(phase="only-concrete")
+    assert [f.assertion.id for f in exe.run(doc)] == ["T-ABS"]
+
+
+def test_all_phase_and_unknown_phase() -> None:
+    compiled = compile_schematron(DATA / "features.sch", phase="#ALL")
+    assert set(compiled.patterns) == {"first-match", "concrete", "extending", "included"}
+    with pytest.raises(SchematronCompileError):
+        compile_schematron(DATA / "features.sch", phase="nope")
+
+
+def test_svrl_output_is_standard_svrl() -> None:
+    _, exe, doc = _run(output="svrl")
+    svrl = etree.fromstring(exe.run_text(doc).encode())
+    ns = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
+    failed = svrl.findall("svrl:failed-assert", ns)
+    reports = svrl.findall("svrl:successful-report", ns)
+    assert sorted(e.get("id") for e in failed) == sorted(
+        ["T-KEY", "T-KEY", "T-CODE", "T-FUNC", "T-ABS", "T-NAME", "T-LOCAL-LET", "T-ATTR"]
+    )
+    assert [e.get("id") for e in reports] == ["T-SPECIAL"]
+    code = next(e for e in failed if e.get("id") == "T-CODE")
+    assert code.get("flag") == "fatal"
+    assert code.findtext("svrl:text", namespaces=ns) == "Item code ABCD must have 3 characters (of 4 items)."
+    assert code.find("svrl:diagnostic-reference", ns).get("diagnostic") == "d-code"
+    assert len(svrl.findall("svrl:active-pattern", ns)) == 4
+    assert svrl.findall("svrl:fired-rule", ns)
+
+
+def test_business_terms_are_extracted_from_rule_text(packs_dir: Path) -> None:
+    compiled = compile_schematron(packs_dir / "en16931-cen/ubl/schematron/EN16931-UBL-validation.sch")
+    br52 = next(a for a in compiled.assertions if a.id == "BR-52")
+    assert br52.business_terms == ("BG-24", "BT-122")
+    assert br52.flag == "fatal"
