@@ -374,9 +374,7 @@ class _Compiler:
         context = rule.get("context", "")
         tpl = etree.SubElement(sheet, _X + "template", match=context, mode=mode, priority=str(priority))
         if self.output == "svrl":
-            fired = etree.SubElement(
-                tpl, _V + "fired-rule", context=context.replace("{", "{{").replace("}", "}}")
-            )
+            fired = etree.SubElement(tpl, _V + "fired-rule", context=context.replace("{", "{{").replace("}", "}}"))
             for attr in ("id", "role", "flag"):
                 if rule.get(attr):
                     fired.set(attr, rule.get(attr, ""))

@@ -1,0 +1,175 @@
+"""The command line: ``peppol-validate [OPTIONS] PATH...`` and ``peppol-validate packs list|fetch|verify``."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import PeppolValidateError
+from .model import Report, Verdict
+
+#: Exit codes, documented in --help and the README.
+EXIT_VALID = 0
+EXIT_INVALID = 1
+EXIT_NOT_VALIDATED = 2
+EXIT_USAGE = 2
+
+EPILOG = """\
+exit codes:
+  0  every document is valid
+  1  at least one document is invalid (and all were validated)
+  2  at least one document could not be validated (unreadable, unsupported, a layer could not run),
+     or a usage error
+
+packs:
+  The official artefacts (XSD, Schematron) are never bundled. They come from --packs DIR or
+  $PEPPOL_VALIDATE_PACKS (a local mirror), else the per-user cache. Validation never opens a network
+  connection unless you run `peppol-validate packs fetch` or pass --download.
+
+  peppol-validate packs list            what is available and where
+  peppol-validate packs fetch [PACK..]  download missing files into the cache (SHA-256 verified)
+  peppol-validate packs verify [PACK..] check every local file against its pinned SHA-256
+"""
+
+DOCUMENT_SUFFIXES = (".xml", ".XML")
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the validate command."""
+    parser = argparse.ArgumentParser(
+        prog="peppol-validate",
+        description="Validate e-invoices (Peppol BIS 3 / EN 16931 UBL and CII, FatturaPA) before sending.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (searched recursively) or globs")
+    parser.add_argument("--format", "-f", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="choose rule releases in force on this date"
+    )
+    parser.add_argument(
+        "--packs", metavar="DIR", help="local mirror of the official packs (overrides $PEPPOL_VALIDATE_PACKS)"
+    )
+    parser.add_argument("--download", action="store_true", help="allow downloading missing pack files (verified)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--version", action="version", version=f"peppol-validate {__version__}")
+    return parser
+
+
+def expand_paths(items: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Expand files, directories (recursively, *.xml) and globs; return (files, items that matched nothing)."""
+    files: list[str] = []
+    missing: list[str] = []
+    for item in items:
+        candidates: list[str]
+        if any(ch in item for ch in "*?[") and not os.path.exists(item):
+            candidates = sorted(glob.glob(item, recursive=True))
+        else:
+            candidates = [item]
+        found = False
+        for cand in candidates:
+            p = Path(cand)
+            if p.is_dir():
+                for sub in sorted(_walk(p)):
+                    files.append(str(sub))
+                    found = True
+            elif p.exists():
+                files.append(str(p))
+                found = True
+        if not found:
+            missing.append(item)
+    return list(dict.fromkeys(files)), missing
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.endswith(DOCUMENT_SUFFIXES):
+                yield Path(dirpath) / name
+
+
+def exit_code(report: Report) -> int:
+    """0 all valid, 1 some invalid, 2 some not validated."""
+    verdict = report.verdict
+    if verdict is Verdict.VALID:
+        return EXIT_VALID
+    if verdict is Verdict.INVALID:
+        return EXIT_INVALID
+    return EXIT_NOT_VALIDATED
+
+
+def _packs_main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from .config import pack_store
+    from .packs.commands import add_packs_subcommands, run_packs
+
+    parser = argparse.ArgumentParser(prog="peppol-validate")
+    parser.add_argument("--packs", metavar="DIR", help="local mirror of the official packs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_packs_subcommands(sub)
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0) and EXIT_USAGE
+    store = pack_store(
+        args.packs, allow_download=args.command == "packs" and getattr(args, "packs_command", "") == "fetch"
+    )
+    return run_packs(args, store, out)
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point of the peppol-validate command; returns the exit code."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["packs"] or (len(args_list) > 2 and args_list[0] == "--packs" and args_list[2] == "packs"):
+        return _packs_main(args_list, out, err)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_VALID
+    files, missing = expand_paths(args.paths)
+    for item in missing:
+        print(f"peppol-validate: no such file, directory or match: {item}", file=err)
+    if not files:
+        print("peppol-validate: nothing to validate", file=err)
+        return EXIT_USAGE
+    from .config import pack_store
+    from .render import RENDERERS
+    from .validator import Validator
+
+    try:
+        validator = Validator(packs=pack_store(args.packs, allow_download=args.download), as_of=args.as_of)
+        report = validator.validate_many(files)
+    except PeppolValidateError as exc:
+        print(f"peppol-validate: {exc.message}", file=err)
+        return EXIT_NOT_VALIDATED
+    text = RENDERERS[args.format](report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    code = exit_code(report)
+    if missing and code == EXIT_VALID:
+        code = EXIT_USAGE
+    return code
+
+
+def run() -> None:
+    """Console-script wrapper: exit with main()'s code."""
+    sys.exit(main())
