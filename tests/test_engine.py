@@ -159,3 +159,23 @@ def test_json_contract_shape() -> None:
     finding = doc["findings"][0]
     assert {"rule_id", "severity", "layer", "message", "location", "line", "column", "authority_codes"} <= set(finding)
     assert isinstance(finding["authority_codes"], list)
+
+
+def test_official_fatturapa_examples_against_the_xsd() -> None:
+    """The AdE examples are XSD-valid, except the official FPR02 (ContattiTrasmittente after PECDestinatario)."""
+    v = make_validator(packs=PACKS, as_of=date(2026, 11, 24))
+    for doc in sorted((PACKS / "fatturapa/examples/v1.2.2").glob("*.xml")):
+        report = v.validate(doc)
+        assert report.rule_sets[0].id == "fatturapa-1.2.3"
+        if doc.name == "IT01234567890_FPR02.xml":
+            assert report.verdict is Verdict.INVALID
+            assert {f.rule_id for f in report.findings} == {"XSD-SCHEMAV_ELEMENT_CONTENT"}
+            assert "ContattiTrasmittente" in report.findings[0].message
+        else:
+            assert report.verdict is Verdict.VALID, [f.message for f in report.findings]
+    fixed = v.validate(PACKS / "fatturapa/examples/v1.2.2-fixed/IT01234567890_FPR02.xml")
+    assert fixed.verdict is Verdict.VALID
+    td29 = PACKS / "fatturapa/examples/v1.2.3-only/IT01234567890_FPR01_TD29_RF20.xml"
+    assert v.validate(td29).verdict is Verdict.VALID
+    old = make_validator(packs=PACKS, as_of=date(2025, 1, 1)).validate(td29)
+    assert old.verdict is Verdict.INVALID and old.rule_sets[0].id == "fatturapa-1.2.2"
