@@ -225,13 +225,13 @@ class PackStore:
     def ensure(self, prefix: str) -> Path:
         """Resolve and verify every manifest file under folder ``prefix``; return that folder in one root."""
         folder = normalise_prefix(prefix)
-        files = self.manifest.files_under(folder)
-        if not files:
-            raise PackMissingError(f"the pack manifest has no files under {folder!r}")
         with self._lock:
             hit = self._ensured.get(folder)
         if hit is not None:
             return hit
+        files = self.manifest.files_under(folder)
+        if not files:
+            raise PackMissingError(f"the pack manifest has no files under {folder!r}")
         with self._key_lock("d:" + folder):
             with self._lock:
                 hit = self._ensured.get(folder)
