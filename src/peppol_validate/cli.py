@@ -13,6 +13,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import PeppolValidateError
+from .loading import Limits
 from .model import Report, Verdict
 
 #: Exit codes, documented in --help and the README.
@@ -48,6 +49,26 @@ def _parse_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value.replace("_", ""))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return number
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The loader limits from the command line (defaults where not given)."""
+    given = {
+        name: getattr(args, name)
+        for name in ("max_bytes", "max_depth", "max_text", "max_elements")
+        if getattr(args, name, None) is not None
+    }
+    return Limits(**given)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the validate command."""
     parser = argparse.ArgumentParser(
@@ -66,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--download", action="store_true", help="allow downloading missing pack files (verified)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    limits = parser.add_argument_group("limits (a document over a limit is not validated, exit 2)")
+    limits.add_argument("--max-bytes", type=_positive, metavar="N", help="largest input file in bytes (default 64 MiB)")
+    limits.add_argument("--max-depth", type=_positive, metavar="N", help="deepest element nesting (default 256)")
+    limits.add_argument("--max-text", type=_positive, metavar="N", help="longest text node in bytes (default 8 MiB)")
+    limits.add_argument("--max-elements", type=_positive, metavar="N", help="most elements (default 2,000,000)")
     parser.add_argument("--version", action="version", version=f"peppol-validate {__version__}")
     return parser
 
@@ -154,7 +180,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     from .validator import Validator
 
     try:
-        validator = Validator(packs=pack_store(args.packs, allow_download=args.download), as_of=args.as_of)
+        validator = Validator(
+            packs=pack_store(args.packs, allow_download=args.download), as_of=args.as_of, limits=limits_from(args)
+        )
         report = validator.validate_many(files)
     except PeppolValidateError as exc:
         print(f"peppol-validate: {exc.message}", file=err)
