@@ -308,8 +308,8 @@ class _Compiler:
                 if pattern.get("id"):
                     ap.set("id", pattern.get("id", ""))
                 ap.set("name", name)
-            etree.SubElement(target, _X + "apply-templates", select=".", mode=mode)
-            self._pattern(sheet, pattern, mode, name)
+            if self._pattern(sheet, pattern, mode, name):
+                etree.SubElement(target, _X + "apply-templates", select=".", mode=mode)
 
         title_el = self.root.find(_S + "title")
         return CompiledSchematron(
@@ -333,8 +333,11 @@ class _Compiler:
                 var.append(copy.deepcopy(child))
         return var
 
-    def _pattern(self, sheet: etree._Element, pattern: etree._Element, mode: str, name: str) -> None:
+    def _pattern(self, sheet: etree._Element, pattern: etree._Element, mode: str, name: str) -> bool:
+        """Emit one pattern's templates in its own mode; False when it has no rules (nothing to walk)."""
         rules = [r for r in pattern.findall(_S + "rule") if r.get("abstract") != "true" and r.get("context")]
+        if not rules:
+            return False  # a pattern without rules fires nothing: no need to walk the tree for it
         contexts = " ".join(r.get("context", "") for r in rules)
         walk = "@*|*" if ("@" in contexts or "attribute::" in contexts) else "*"
         if "text()" in contexts or "node()" in contexts or "comment()" in contexts:
@@ -353,6 +356,7 @@ class _Compiler:
         )
         for position, rule in enumerate(rules):
             self._rule(sheet, rule, mode, name, priority=len(rules) - position, walk=walk)
+        return True
 
     def _expand_extends(self, rule: etree._Element) -> list[etree._Element]:
         body: list[etree._Element] = []
