@@ -4,27 +4,34 @@ Everything that reaches the validators goes through :func:`load`. It refuses, wi
 :class:`~peppol_validate.errors.LoadError` carrying a stable ``code``, anything that is not a
 plain, well-formed, reasonably sized XML document:
 
-==========================  =============================================================
-code                        meaning
-==========================  =============================================================
-``empty``                   no bytes, or only whitespace
-``not-xml``                 not XML at all (text, JSON, ZIP, binary) or not well-formed
-``encoding``                undecodable bytes, unknown encoding, declaration that lies
-``dtd-forbidden``           any ``<!DOCTYPE``, hence any DTD or entity declaration
-``too-large``               more bytes than ``Limits.max_bytes``
-``too-deep``                elements nested deeper than ``Limits.max_depth``
-``text-too-large``          a text node / attribute value longer than ``Limits.max_text``
-``too-many-elements``       more elements than ``Limits.max_elements``
-``too-many-namespaces``     more distinct namespace declarations than ``Limits.max_namespaces``
-``pdf``                     a PDF (embedded XML extraction is not available yet)
-``not-found``/``unreadable`` a file path that cannot be opened or read
-==========================  =============================================================
+=======================  ================================================================
+code                     meaning
+=======================  ================================================================
+``empty``                no bytes, or only whitespace
+``not-xml``              not XML at all (text, JSON, ZIP, binary) or not well-formed
+``encoding``             undecodable bytes, unknown encoding, a declaration that lies
+``dtd-forbidden``        any ``<!DOCTYPE``, hence any DTD or entity declaration
+``too-large``            more bytes than ``Limits.max_bytes``
+``too-deep``             elements nested deeper than ``Limits.max_depth``
+``text-too-large``       a text node, attribute value or comment longer than ``Limits.max_text``
+``too-many-elements``    more elements than ``Limits.max_elements``
+``too-many-namespaces``  more distinct namespace declarations than ``Limits.max_namespaces``
+``pdf``                  a PDF (embedded XML extraction is not available yet)
+``not-found``            a file path that does not exist
+``unreadable``           a file path that cannot be read (directory, permissions, I/O error)
+=======================  ================================================================
 
-The DOCTYPE check happens on the decoded prolog *before* libxml2 sees the document, so
-entity bombs are never expanded and external entities / DTDs are never fetched; the
-parser itself is configured not to resolve entities, load DTDs or use the network, and
-the parsed tree is checked again afterwards. This module never prints, never reads the
-environment and never touches the network.
+The DOCTYPE check happens on the decoded prolog *before* libxml2 sees the document, so entity
+bombs are never expanded and external entities / DTDs are never read or fetched; the parser
+itself does not resolve entities, load DTDs or use the network, answers any external lookup
+with nothing, and the parsed tree is checked again afterwards. libxml2's own caps (depth 256,
+10,000,000 characters per text node) stay on, so limits above those are capped by the parser.
+
+An lxml tree passed to :func:`load` is trusted as parsed, but still checked (DTD, entities,
+depth, elements, text, namespaces); its ``data`` is a UTF-8 re-serialisation, so line and
+column lookups refer to that text and may not match the tree's original source positions.
+
+This module never prints, never reads the environment and never touches the network.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import stat
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from lxml import etree
 
@@ -212,8 +219,20 @@ def parser() -> etree.XMLParser:
             remove_comments=False,
             collect_ids=False,
         )
+        cached.resolvers.add(_NoExternalResolver())
         _local.parser = cached
     return cached
+
+
+def _refuse_external(self: Any, system_url: str | None, public_id: str | None, context: Any) -> Any:
+    """Answer every external DTD / entity lookup with empty content: nothing is ever opened or fetched."""
+    return self.resolve_string("", context)
+
+
+# Defence in depth: even with load_dtd=False, libxml2 opens a DOCTYPE's external subset and external
+# parameter entities. The DOCTYPE pre-scan means it never gets that far; this resolver makes sure that
+# a parser() used directly does not either. (Built with type() so it type-checks with or without stubs.)
+_NoExternalResolver: Final = type("_NoExternalResolver", (etree.Resolver,), {"resolve": _refuse_external})
 
 
 _local = threading.local()
@@ -567,6 +586,7 @@ def _parse_streaming(data: bytes, limits: Limits) -> etree._Element:
         remove_comments=False,
         collect_ids=False,
     )
+    pull.resolvers.add(_NoExternalResolver())
     elements = 0
     namespaces: set[tuple[str | bytes, str | bytes]] = set()
 
@@ -726,27 +746,34 @@ def _refuse_dtd_in_tree(tree: etree._ElementTree, root: etree._Element) -> None:
 
 def _check_depth(root: etree._Element, limits: Limits) -> None:
     """Refuse trees deeper than limits.max_depth, measured without recursion in linear time."""
-    too_deep: etree._Element | None = None
-    if limits.max_depth <= 1000:
-        # One location step per level: each step only visits the elements of the next level.
-        found = root.xpath("(" + "/".join(["*"] * limits.max_depth) + ")[1]")
-        if isinstance(found, list) and found and isinstance(found[0], etree._Element):
-            too_deep = found[0]
-    else:
-        stack: list[tuple[etree._Element, int]] = [(root, 1)]
-        while stack and too_deep is None:
-            element, depth = stack.pop()
-            for child in element.iterchildren("*"):
-                if depth + 1 > limits.max_depth:
-                    too_deep = child
-                    break
-                stack.append((child, depth + 1))
+    too_deep = _first_too_deep(root, limits.max_depth)
     if too_deep is not None:
         raise LoadError(
             f"Elements are nested more than {limits.max_depth} levels deep, far beyond any real invoice.",
             code="too-deep",
             line=_sourceline(too_deep),
         )
+
+
+def _first_too_deep(root: etree._Element, max_depth: int) -> etree._Element | None:
+    if max_depth <= 1000:
+        # One location step per level; each step only visits the elements of the next level (in C).
+        try:
+            found = root.xpath("(" + "/".join(["*"] * max_depth) + ")[1]")
+        except etree.LxmlError:
+            pass  # an XPath engine limit: fall back to the explicit walk
+        else:
+            if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+                return found[0]
+            return None
+    stack: list[tuple[etree._Element, int]] = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        for child in element.iterchildren("*"):
+            if depth + 1 > max_depth:
+                return child
+            stack.append((child, depth + 1))
+    return None
 
 
 def _check_text(root: etree._Element, limits: Limits, *, document_root: bool) -> None:
