@@ -104,3 +104,35 @@ def test_business_terms_are_extracted_from_rule_text(packs_dir: Path) -> None:
     br52 = next(a for a in compiled.assertions if a.id == "BR-52")
     assert br52.business_terms == ("BG-24", "BT-122")
     assert br52.flag == "fatal"
+
+
+def test_targeted_selection_of_context_nodes() -> None:
+    from peppol_validate.schematron.compiler import _targets
+
+    assert _targets(["cac:A | cac:B[x = '|']", "/ubl:Invoice", "//cbc:ID", "@currencyID"]) == (
+        "//cac:A | //cac:B[x = '|'] | /ubl:Invoice | //cbc:ID | //@currencyID"
+    )
+    assert _targets(["text()", "cac:A"]) == "//text() | //cac:A"
+    # variables, function calls and document-node() keep the full walk
+    assert _targets(["$nodes"]) is None
+    assert _targets(["key('k', 'v')"]) is None
+    assert _targets(["document-node()"]) is None
+
+
+def test_patterns_that_must_walk_the_tree_still_work(tmp_path: Path) -> None:
+    sch = tmp_path / "walk.sch"
+    sch.write_text(
+        """<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <ns prefix="t" uri="urn:test"/>
+  <let name="abc" value="//t:item[@code = 'ABC']"/>
+  <pattern>
+    <rule context="$abc"><report id="W-ABC" test="true()">abc</report></rule>
+    <rule context="t:item"><report id="W-OTHER" test="true()">other</report></rule>
+  </pattern>
+</schema>""",
+        "utf-8",
+    )
+    compiled = compile_schematron(sch)
+    assert 'select="."' in compiled.xslt  # this pattern walks
+    fired = SchematronExecutable(compiled).run(to_xdm(etree.parse(str(DATA / "doc.xml"))))
+    assert Counter(f.assertion.id for f in fired) == Counter({"W-ABC": 2, "W-OTHER": 2})

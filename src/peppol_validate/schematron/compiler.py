@@ -147,6 +147,65 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+_FUNCTION_START = re.compile(r"^[\w.\-]+(?::[\w.\-]+)?\s*\(")
+_KIND_TESTS = ("text(", "node(", "comment(", "processing-instruction(", "element(", "attribute(")
+
+
+def _branches(pattern: str) -> list[str] | None:
+    """Split a pattern on its top-level '|' (None when it uses constructs this splitter does not handle)."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current = ""
+    for ch in pattern:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    parts.append(current.strip())
+    if quote or depth or any(not p for p in parts) or any(" union " in p for p in parts):
+        return None
+    return parts
+
+
+def _unsupported_start(branch: str) -> bool:
+    """True for pattern branches starting with a variable, a parenthesis, document-node() or a function call."""
+    if branch.startswith(("$", "(", "document-node(")):
+        return True
+    return bool(_FUNCTION_START.match(branch)) and not branch.startswith(_KIND_TESTS)
+
+
+def _targets(contexts: list[str]) -> str | None:
+    """An expression selecting, from the document node, every node some context pattern can match.
+
+    By the XSLT definition a node matches a path pattern P when it is among ``root()//(P)``; for a pattern
+    starting with '/' that is the pattern itself. Patterns starting with a variable, a function call or
+    ``document-node()`` are not handled (None: walk the tree instead).
+    """
+    selects: list[str] = []
+    for context in contexts:
+        branches = _branches(context)
+        if branches is None:
+            return None
+        for branch in branches:
+            if branch.startswith("/"):
+                selects.append(branch)
+            elif _unsupported_start(branch):
+                return None
+            else:
+                selects.append("//" + branch)
+    return " | ".join(dict.fromkeys(selects))
+
+
 class _MessageBuilder:
     """Turns assert/report/diagnostic mixed content into a static text or an XPath string expression."""
 
@@ -308,8 +367,9 @@ class _Compiler:
                 if pattern.get("id"):
                     ap.set("id", pattern.get("id", ""))
                 ap.set("name", name)
-            if self._pattern(sheet, pattern, mode, name):
-                etree.SubElement(target, _X + "apply-templates", select=".", mode=mode)
+            select = self._pattern(sheet, pattern, mode, name)
+            if select is not None:
+                etree.SubElement(target, _X + "apply-templates", select=select, mode=mode)
 
         title_el = self.root.find(_S + "title")
         return CompiledSchematron(
@@ -333,11 +393,22 @@ class _Compiler:
                 var.append(copy.deepcopy(child))
         return var
 
-    def _pattern(self, sheet: etree._Element, pattern: etree._Element, mode: str, name: str) -> bool:
-        """Emit one pattern's templates in its own mode; False when it has no rules (nothing to walk)."""
+    def _pattern(self, sheet: etree._Element, pattern: etree._Element, mode: str, name: str) -> str | None:
+        """Emit one pattern's templates in its own mode; return what to apply them to (None: no rules).
+
+        When every rule context is a plain path pattern, the pattern visits only the nodes its contexts can
+        match (``//ctx1 | //ctx2 ...``, answered by Saxon's name index) instead of walking the whole tree; the
+        templates keep their priorities, so the first matching rule still wins. Otherwise it walks the tree.
+        """
         rules = [r for r in pattern.findall(_S + "rule") if r.get("abstract") != "true" and r.get("context")]
         if not rules:
-            return False  # a pattern without rules fires nothing: no need to walk the tree for it
+            return None  # a pattern without rules fires nothing: no need to visit the tree for it
+        targeted = _targets([r.get("context", "") for r in rules])
+        if targeted is not None:
+            etree.SubElement(sheet, _X + "template", match="document-node()|node()|@*", mode=mode, priority="-1000")
+            for position, rule in enumerate(rules):
+                self._rule(sheet, rule, mode, name, priority=len(rules) - position, walk=None)
+            return targeted
         contexts = " ".join(r.get("context", "") for r in rules)
         walk = "@*|*" if ("@" in contexts or "attribute::" in contexts) else "*"
         if "text()" in contexts or "node()" in contexts or "comment()" in contexts:
@@ -356,7 +427,7 @@ class _Compiler:
         )
         for position, rule in enumerate(rules):
             self._rule(sheet, rule, mode, name, priority=len(rules) - position, walk=walk)
-        return True
+        return "."
 
     def _expand_extends(self, rule: etree._Element) -> list[etree._Element]:
         body: list[etree._Element] = []
@@ -373,7 +444,7 @@ class _Compiler:
         return body
 
     def _rule(
-        self, sheet: etree._Element, rule: etree._Element, mode: str, pattern: str, priority: int, walk: str
+        self, sheet: etree._Element, rule: etree._Element, mode: str, pattern: str, priority: int, walk: str | None
     ) -> None:
         context = rule.get("context", "")
         tpl = etree.SubElement(sheet, _X + "template", match=context, mode=mode, priority=str(priority))
@@ -387,6 +458,8 @@ class _Compiler:
                 tpl.append(self._variable(child))
             elif child.tag in (_S + "assert", _S + "report"):
                 self._assertion(tpl, rule, child, pattern)
+        if walk is None:
+            return  # targeted: the pattern's nodes were selected up front
         if context.strip() == "/":
             etree.SubElement(tpl, _X + "apply-templates", select=walk.replace("@*|", ""), mode=mode)
         else:
