@@ -6,6 +6,9 @@ import re
 
 from lxml import etree
 
+# A prefix or local name in a path step: any NCName (non-ASCII letters, combining marks, U+00B7 ...) or "*".
+_NAME = r"[^\s/:\[\]{}@()]+"
+
 
 def _split_steps(path: str) -> list[str]:
     steps: list[str] = []
@@ -30,8 +33,11 @@ def _split_steps(path: str) -> list[str]:
 def resolve_node(root: etree._Element, path: str | None) -> etree._Element | None:
     """Find the element a path points at (attribute and text steps resolve to their element).
 
-    Understands Saxon's ``fn:path()`` form (``/Q{ns}Invoice[1]/Q{ns}ID[1]/@schemeID``) and libxml2's
-    element paths (``/Invoice/cac:Party[2]/cbc:ID`` with document prefixes, ``*`` for the default namespace).
+    Understands Saxon's ``fn:path()`` form (``/Q{ns}Invoice[1]/Q{ns}ID[1]/@schemeID``), libxml2's element
+    paths (``/Invoice/cac:Party[2]/cbc:ID`` with document prefixes, ``*`` for the default namespace) and the
+    readable paths of :func:`pretty_path` and :func:`element_path`. A prefix means the namespace it is bound to
+    where the step is, else the children written with that prefix; no prefix means the default namespace in
+    scope, else no namespace, else the children written without a prefix.
     """
     if not path or not path.startswith("/"):
         return None
@@ -39,40 +45,47 @@ def resolve_node(root: etree._Element, path: str | None) -> etree._Element | Non
     if not steps:
         return root
     node: etree._Element | None = None
-    nsmap = {k: v for k, v in root.nsmap.items() if k}
     for i, step in enumerate(steps):
-        if step.startswith("@") or step.startswith("text()") or step.startswith("comment()"):
+        if step.startswith(("@", "text()", "comment()", "processing-instruction(")):
             break
         eq = re.fullmatch(r"Q\{([^}]*)\}([^\[]+)(?:\[(\d+)\])?", step)
+        prefix: str | None = None
+        exact: str | None = None
         if eq:
             ns, local, pos = eq.group(1), eq.group(2), int(eq.group(3) or 1)
-            tag = f"{{{ns}}}{local}" if ns else local
-            match_tag: str | None = tag
+            exact = f"{{{ns}}}{local}" if ns else local
         else:
-            m = re.fullmatch(r"(?:([\w.\-]+):)?([\w.\-*]+)(?:\[(\d+)\])?", step)
+            m = re.fullmatch(rf"(?:({_NAME}):)?({_NAME})(?:\[(\d+)\])?", step)
             if not m:
                 return node
             prefix, local, pos = m.group(1), m.group(2), int(m.group(3) or 1)
-            if local == "*":
-                match_tag = None
-            elif prefix:
-                uri = nsmap.get(prefix) or (node.nsmap.get(prefix) if node is not None else None)
-                match_tag = f"{{{uri}}}{local}" if uri else local
-            else:
-                match_tag = local
         if i == 0:
-            if match_tag is not None and root.tag != match_tag and etree.QName(root).localname != local:
+            if local != "*" and root.tag != exact and etree.QName(root).localname != local:
                 return None
             node = root
             continue
         assert node is not None
-        candidates = [c for c in node if isinstance(c.tag, str) and (match_tag is None or c.tag == match_tag)]
-        if match_tag is not None and not candidates and "}" not in match_tag:
-            candidates = [c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == match_tag]
+        candidates = _children_named(node, prefix, local, exact)
         if len(candidates) < pos:
             return node
         node = candidates[pos - 1]
     return node
+
+
+def _children_named(parent: etree._Element, prefix: str | None, local: str, exact: str | None) -> list[etree._Element]:
+    """The children of ``parent`` that a step names, in document order (see :func:`resolve_node`)."""
+    children = [c for c in parent if isinstance(c.tag, str)]
+    if local == "*":
+        return children
+    if exact is not None:
+        return [c for c in children if c.tag == exact]
+    named = [c for c in children if etree.QName(c).localname == local]
+    uri = parent.nsmap.get(prefix)
+    tiers = [[c for c in named if c.tag == f"{{{uri}}}{local}"] if uri else []]
+    if prefix is None:
+        tiers.append([c for c in named if c.tag == local])
+    tiers.append([c for c in named if c.prefix == prefix])
+    return next((tier for tier in tiers if tier), named)
 
 
 def pretty_path(path: str | None, root: etree._Element) -> str | None:
@@ -92,16 +105,28 @@ def pretty_path(path: str | None, root: etree._Element) -> str | None:
         uri, local = m.group(1), m.group(2)
         if not uri:
             return local
-        prefix = prefixes.get(uri)
+        if uri not in prefixes:
+            return m.group(0)  # a namespace declared too deep to be scanned: keep it exact
+        prefix = prefixes[uri]
         return f"{prefix}:{local}" if prefix else local
 
-    return re.sub(r"Q\{([^}]*)\}([\w.\-]+)", repl, path)
+    pretty = re.sub(r"Q\{([^}]*)\}(" + _NAME + ")", repl, path)
+    if resolve_node(root, pretty) is not resolve_node(root, path):
+        return path  # the prefixes make the readable form point elsewhere (e.g. a clash): keep the exact one
+    return pretty
 
 
 def element_path(node: etree._Element) -> str:
-    """A readable, positional XPath of an element with the document's prefixes (``/Invoice[1]/cbc:ID[1]``)."""
-    steps: list[str] = []
+    """A readable, positional XPath of an element with the document's prefixes (``/Invoice[1]/cbc:ID[1]``).
+
+    When the readable form would name another element (an unprefixed element in no namespace beside one in the
+    default namespace, say), the exact ``/Q{ns}local[n]`` form is returned instead, so that the path always
+    resolves back to ``node``.
+    """
+    readable: list[str] = []
+    exact: list[str] = []
     current: etree._Element | None = node
+    top = node
     while current is not None and isinstance(current.tag, str):
         qname = etree.QName(current)
         prefix = current.prefix
@@ -110,6 +135,11 @@ def element_path(node: etree._Element) -> str:
         position = 1
         if parent is not None:
             position = 1 + sum(1 for sib in current.itersiblings(preceding=True) if sib.tag == current.tag)
-        steps.append(f"{name}[{position}]")
+        readable.append(f"{name}[{position}]")
+        exact.append(f"Q{{{qname.namespace or ''}}}{qname.localname}[{position}]")
+        top = current
         current = parent
-    return "/" + "/".join(reversed(steps))
+    path = "/" + "/".join(reversed(readable))
+    if resolve_node(top, path) is node:
+        return path
+    return "/" + "/".join(reversed(exact))
