@@ -68,7 +68,14 @@ class Layer(Protocol):
     def run(self, ctx: RunContext) -> LayerOutcome: ...
 
 
-def _error(layer: str, name: str, version: str, started: float, message: str) -> LayerOutcome:
+_FIX_PACKS = "Make the official packs available (peppol-validate packs verify / packs fetch, or --packs DIR)."
+_FIX_RUNTIME = (
+    "The official rules stopped on this document (often a repeated or malformed element they expect once); "
+    "fix the element the message names, then validate again."
+)
+
+
+def _error(layer: str, name: str, version: str, started: float, message: str, fix: str = _FIX_PACKS) -> LayerOutcome:
     result = LayerResult(
         layer=layer,
         name=name,
@@ -84,7 +91,7 @@ def _error(layer: str, name: str, version: str, started: float, message: str) ->
         message=f"The {layer} layer {name} {version} could not run: {message}",
         rule_set=name,
         rule_set_version=version,
-        fix="Make the official packs available (peppol-validate packs verify) or report the problem.",
+        fix=fix,
     )
     return LayerOutcome(result, [finding])
 
@@ -181,9 +188,10 @@ class SchematronLayer:
             fired = exe.run(xdm)
             if ctx.svrl:
                 ctx.svrl_output[f"{self.name}@{self.version}"] = self.executable("svrl").run_text(xdm)
-        except (PeppolValidateError, SchematronRuntimeError) as exc:
-            message = exc.message if isinstance(exc, PeppolValidateError) else str(exc)
-            return _error(self.layer, self.name, self.version, started, message)
+        except PeppolValidateError as exc:
+            return _error(self.layer, self.name, self.version, started, exc.message)
+        except SchematronRuntimeError as exc:
+            return _error(self.layer, self.name, self.version, started, str(exc), _FIX_RUNTIME)
         findings = [
             Finding(
                 rule_id=f.assertion.id,

@@ -1,9 +1,9 @@
 """The validator: load → detect → plan → layers → findings with line/column → report.
 
 A :class:`Validator` compiles each schema and rule set once per process and validates many documents.
-Thread-safety: compiled schemas and rule sets are shared and guarded by locks, so one Validator may be
-used from several threads, but runs of the same rule set are serialised; for parallel throughput use
-several processes (the CLI's ``-j``), each of which compiles once.
+Thread safety: compiled schemas and rule sets are process-wide and each is guarded by a lock, so one
+Validator may be shared by several threads (tests/test_concurrency.py), but runs of the same schema or
+rule set are serialised. For parallel throughput use several processes, each of which compiles once.
 """
 
 from __future__ import annotations
