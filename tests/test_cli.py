@@ -99,3 +99,22 @@ def test_packs_list_and_verify() -> None:
         "",
     )
     assert code == 0
+
+
+def test_a_rule_set_that_stops_is_reported_without_native_noise(tmp_path: Path) -> None:
+    """A repeated cbc:ProfileID makes the official Peppol rules stop (XPTY0004): not_validated, exit 2,
+    the reason in the report, and no Saxon trace on stderr."""
+    text = (CORPUS / "ubl/valid/invoice-standard.xml").read_text("utf-8")
+    start = text.index("<cbc:ProfileID>")
+    end = text.index("</cbc:ProfileID>") + len("</cbc:ProfileID>")
+    doc = tmp_path / "dup.xml"
+    doc.write_text(text[:end] + text[start:end] + text[end:], "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "peppol_validate", "--packs", str(PACKS), str(doc)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "NOT-VALIDATED" in proc.stdout and "normalize-space" in proc.stdout
+    assert proc.stderr == ""

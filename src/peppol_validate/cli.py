@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import sys
@@ -129,6 +130,39 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native code (SaxonC) writes straight to file descriptor 2, keeping Python's stderr.
+
+    Saxon prints its own trace of a run-time error (e.g. XPTY0004 in an official rule) to the process's
+    stderr; the same error already reaches the report as a not_validated layer, so the trace is noise.
+    Set PEPPOL_VALIDATE_DEBUG=1 to see it.
+    """
+    if os.environ.get("PEPPOL_VALIDATE_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    original = sys.stderr
+    python_stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=getattr(original, "encoding", None) or "utf-8")
+    try:
+        os.dup2(devnull, 2)
+        sys.stderr = python_stderr
+        yield
+    finally:
+        python_stderr.flush()
+        sys.stderr = original
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+        python_stderr.close()
+
+
 def exit_code(report: Report) -> int:
     """0 all valid, 1 some invalid, 2 some not validated."""
     verdict = report.verdict
@@ -183,7 +217,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         validator = Validator(
             packs=pack_store(args.packs, allow_download=args.download), as_of=args.as_of, limits=limits_from(args)
         )
-        report = validator.validate_many(files)
+        with quiet_native_stderr():
+            report = validator.validate_many(files)
     except PeppolValidateError as exc:
         print(f"peppol-validate: {exc.message}", file=err)
         return EXIT_NOT_VALIDATED
