@@ -80,6 +80,8 @@ class Finding(BaseModel):
     business_terms: list[str] = Field(default_factory=list)
     authority_codes: list[AuthorityCode] = Field(default_factory=list)
     fix: str | None = None
+    policy: str | None = None
+    policy_reason: str | None = None
 
 
 class RuleSetRef(BaseModel):
@@ -117,6 +119,9 @@ class DocumentReport(BaseModel):
     layers: list[LayerResult] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    decision: str | None = None
+    suppressed: list[Finding] = Field(default_factory=list)
+    cached: bool = False
     svrl: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
