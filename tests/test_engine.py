@@ -142,7 +142,7 @@ def test_runtime_error_in_a_rule_set_is_not_validated(tmp_path: Path) -> None:
     spec = RuleSetSpec("boom", "boom", "1", "boom", "boom.sch", date(2000, 1, 1))
     v = Validator(
         packs=make_validator(packs=PACKS).packs,
-        extra_layers=[lambda d, a, p: [SchematronLayer(spec, None, local_path=sch)]],
+        extra_layers=[lambda d, a, p, o: [SchematronLayer(spec, None, local_path=sch)]],
     )
     report = v.validate(STANDARD)
     assert report.verdict is Verdict.NOT_VALIDATED

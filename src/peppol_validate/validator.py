@@ -18,6 +18,7 @@ from typing import TypeAlias
 from lxml import etree
 
 from . import __version__
+from .countries.base import catalogue
 from .detect import Detection, DocumentKind, Profile, detect
 from .errors import LoadError
 from .layers import Layer, LayerOutcome, PackSource, RunContext, SchematronLayer, XsdLayer
@@ -30,7 +31,7 @@ from .plan import Plan, plan_for
 Source: TypeAlias = str | os.PathLike[str] | bytes | etree._ElementTree | etree._Element
 
 #: A hook that adds layers after the official ones (country layers register here).
-ExtraLayers = Callable[[Detection, date, Plan], list[Layer]]
+ExtraLayers = Callable[[Detection, date, Plan, "Options"], list[Layer]]
 
 _CIUS_NOTES = {
     Profile.XRECHNUNG: "XRechnung's own CIUS rules are not in the packs; only EN 16931 rules are applied.",
@@ -47,6 +48,8 @@ class Options:
     limits: Limits
     as_of: date | None = None
     svrl: bool = False
+    #: Optional rule sets switched on by name (e.g. "ublbe" for the legacy UBL.BE rules).
+    optional_rule_sets: frozenset[str] = frozenset()
 
 
 class Validator:
@@ -59,10 +62,17 @@ class Validator:
         as_of: date | None = None,
         limits: Limits | None = None,
         svrl: bool = False,
-        extra_layers: Iterable[ExtraLayers] = (),
+        extra_layers: Iterable[ExtraLayers] | None = None,
+        optional_rule_sets: Iterable[str] = (),
     ) -> None:
         self.packs = packs
-        self.options = Options(as_of=as_of, limits=limits or Limits(), svrl=svrl)
+        self.options = Options(
+            as_of=as_of, limits=limits or Limits(), svrl=svrl, optional_rule_sets=frozenset(optional_rule_sets)
+        )
+        if extra_layers is None:
+            from .countries import country_layers
+
+            extra_layers = [country_layers]
         self._extra = list(extra_layers)
 
     @property
@@ -78,7 +88,7 @@ class Validator:
             layers.append(XsdLayer(plan.schema, self.packs))
         layers.extend(SchematronLayer(spec, self.packs) for spec in plan.rule_sets)
         for hook in self._extra:
-            layers.extend(hook(detection, self.as_of, plan))
+            layers.extend(hook(detection, self.as_of, plan, self.options))
         return plan, layers
 
     def validate(self, source: Source, *, path: str | None = None) -> DocumentReport:
@@ -121,6 +131,7 @@ class Validator:
         results: list[LayerResult] = [o.result for o in outcomes]
         findings = [f for o in outcomes for f in o.findings]
         _place(findings, doc)
+        catalogue().enrich(findings, detection.kind.value)
         report.layers = results
         report.findings = findings
         report.notes = plan.notes + ([_CIUS_NOTES[detection.profile]] if detection.profile in _CIUS_NOTES else [])
