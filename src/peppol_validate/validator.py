@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TypeAlias
 
 from lxml import etree
@@ -50,6 +51,8 @@ class Options:
     svrl: bool = False
     #: Optional rule sets switched on by name (e.g. "ublbe" for the legacy UBL.BE rules).
     optional_rule_sets: frozenset[str] = frozenset()
+    #: The opt-in duplicate-invoice ledger (SQLite file) for SDI 00404; None: no ledger.
+    ledger_path: Path | None = None
 
 
 class Validator:
@@ -64,10 +67,15 @@ class Validator:
         svrl: bool = False,
         extra_layers: Iterable[ExtraLayers] | None = None,
         optional_rule_sets: Iterable[str] = (),
+        ledger_path: Path | None = None,
     ) -> None:
         self.packs = packs
         self.options = Options(
-            as_of=as_of, limits=limits or Limits(), svrl=svrl, optional_rule_sets=frozenset(optional_rule_sets)
+            as_of=as_of,
+            limits=limits or Limits(),
+            svrl=svrl,
+            optional_rule_sets=frozenset(optional_rule_sets),
+            ledger_path=ledger_path,
         )
         if extra_layers is None:
             from .countries import country_layers
