@@ -11,6 +11,9 @@ REPO = Path(__file__).resolve().parents[1]
 PACKS = Path(os.environ.get("PEPPOL_VALIDATE_PACKS") or REPO.parent / "shared" / "packs").resolve()
 CORPUS = REPO / "corpus"
 
+# The CLI caches results per user by default: keep the tests' cache out of the user's home.
+os.environ.setdefault("PEPPOL_VALIDATE_CACHE", str(Path(__file__).resolve().parents[1] / ".pytest-peppol-cache"))
+
 if not (PACKS / "SHA256SUMS").is_file():  # pragma: no cover - a broken environment, not a test outcome
     raise pytest.UsageError(f"official packs mirror not found at {PACKS}; set PEPPOL_VALIDATE_PACKS")
 

@@ -103,21 +103,26 @@ def test_corpus_documents_are_picked_by_their_named_hook() -> None:
 # --- docs/integrations.md ------------------------------------------------------------------------------------
 
 
-def test_docs_yaml_snippets_parse() -> None:
-    blocks = _fenced(DOCS.read_text(encoding="utf-8"), "ya?ml")
+SNIPPET_FILES = [DOCS, REPO / "README.md"]
+
+
+@pytest.mark.parametrize("doc", SNIPPET_FILES, ids=lambda p: p.name)
+def test_docs_yaml_snippets_parse(doc: Path) -> None:
+    blocks = _fenced(doc.read_text(encoding="utf-8"), "ya?ml")
     assert len(blocks) >= 3  # pre-commit, GitHub Actions, GitLab CI
     for block in blocks:
         assert isinstance(yaml.safe_load(block), dict), block
 
 
-def test_docs_pre_commit_snippet_uses_existing_hooks() -> None:
+@pytest.mark.parametrize("doc", SNIPPET_FILES, ids=lambda p: p.name)
+def test_docs_pre_commit_snippet_uses_existing_hooks(doc: Path) -> None:
     import cfgv
     from pre_commit.clientlib import CONFIG_SCHEMA
 
     hooks = _hooks()
     configs = [
         yaml.safe_load(b)
-        for b in _fenced(DOCS.read_text(encoding="utf-8"), "ya?ml")
+        for b in _fenced(doc.read_text(encoding="utf-8"), "ya?ml")
         if "repos" in (yaml.safe_load(b) or {})
     ]
     assert configs
@@ -129,8 +134,9 @@ def test_docs_pre_commit_snippet_uses_existing_hooks() -> None:
                     assert hook["id"] in hooks, hook["id"]
 
 
-def test_docs_ci_snippets_run_the_cli() -> None:
-    blocks = [yaml.safe_load(b) for b in _fenced(DOCS.read_text(encoding="utf-8"), "ya?ml")]
+@pytest.mark.parametrize("doc", SNIPPET_FILES, ids=lambda p: p.name)
+def test_docs_ci_snippets_run_the_cli(doc: Path, tmp_path: Path) -> None:
+    blocks = [yaml.safe_load(b) for b in _fenced(doc.read_text(encoding="utf-8"), "ya?ml")]
     github = [b for b in blocks if "jobs" in b]  # a GitHub workflow ("on:" loads as True in YAML 1.1)
     gitlab = [b for b in blocks if any(isinstance(v, dict) and "artifacts" in v for v in b.values())]
     assert github and gitlab
@@ -138,6 +144,20 @@ def test_docs_ci_snippets_run_the_cli() -> None:
     job = next(v for v in gitlab[0].values() if isinstance(v, dict) and "artifacts" in v)
     assert job["artifacts"]["reports"]["junit"] == "report.xml"
     assert any("--format junit -o report.xml" in line for line in job["script"])
+    # Run the snippets' validation commands as far as they can run here: on an invoices/ folder, with the mirror.
+    invoices = tmp_path / "invoices"
+    invoices.mkdir()
+    (invoices / "bad.xml").write_bytes((REPO / "corpus/ubl/invalid/invoice-totals-mismatch.xml").read_bytes())
+    env = dict(os.environ, PEPPOL_VALIDATE_PACKS=str(PACKS))
+    commands = [line for line in job["script"] if line.startswith("peppol-validate --format")]
+    commands.append(
+        next(s["run"] for s in github[0]["jobs"]["validate"]["steps"] if "--format github" in s.get("run", ""))
+    )
+    for command in commands:
+        exe = str(Path(sys.executable).parent / "peppol-validate")
+        proc = subprocess.run([exe, *command.split()[1:]], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "BR-CO-10" in (tmp_path / "report.xml").read_text("utf-8")
 
 
 # --- pre-commit try-repo, for real ---------------------------------------------------------------------------

@@ -112,6 +112,8 @@ class ValidatorSpec:
     as_of: date | None = None
     limits: Limits = field(default_factory=Limits)
     svrl: bool = False
+    optional_rule_sets: frozenset[str] = frozenset()
+    ledger_path: str | None = None
 
     def build(self) -> Validator:
         """A new Validator over the packs store this spec describes."""
@@ -124,7 +126,14 @@ class ValidatorSpec:
             store = PackStore(
                 mirror=store.mirror, cache_dir=Path(self.cache_dir).expanduser(), allow_download=self.allow_download
             )
-        return Validator(packs=store, as_of=self.as_of, limits=self.limits, svrl=self.svrl)
+        return Validator(
+            packs=store,
+            as_of=self.as_of,
+            limits=self.limits,
+            svrl=self.svrl,
+            optional_rule_sets=self.optional_rule_sets,
+            ledger_path=Path(self.ledger_path).expanduser() if self.ledger_path else None,
+        )
 
     def resolved(self) -> ValidatorSpec:
         """This spec with the date fixed (today if unset) and the mirror taken from the environment if unset.

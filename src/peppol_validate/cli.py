@@ -25,10 +25,13 @@ EXIT_USAGE = 2
 
 EPILOG = """\
 exit codes:
-  0  every document is valid
-  1  at least one document is invalid (and all were validated)
+  0  every document is valid (accepted)
+  1  at least one document is rejected: invalid, or with findings at the --fail-on level after the
+     policy (all documents were validated)
   2  at least one document could not be validated (unreadable, unsupported, a layer could not run),
      or a usage error
+
+  peppol-validate serve [--host H] [--port N]   HTTP service: POST /v1/validate, GET /health
 
 packs:
   The official artefacts (XSD, Schematron) are never bundled. They come from --packs DIR or
@@ -71,7 +74,9 @@ def limits_from(args: argparse.Namespace) -> Limits:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the validate command."""
+    """The argument parser of the validate command (defaults None where a config file may decide)."""
+    from .render import RENDERERS
+
     parser = argparse.ArgumentParser(
         prog="peppol-validate",
         description="Validate e-invoices (Peppol BIS 3 / EN 16931 UBL and CII, FatturaPA) before sending.",
@@ -79,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (searched recursively) or globs")
-    parser.add_argument("--format", "-f", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--format", "-f", choices=sorted(RENDERERS), default=None, help="output format (default text, or the config's)"
+    )
     parser.add_argument(
         "--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="choose rule releases in force on this date"
     )
@@ -88,6 +95,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--download", action="store_true", help="allow downloading missing pack files (verified)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--config", metavar="FILE", help="a config file (default: .peppol-validate.toml or pyproject.toml)"
+    )
+    parser.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: number of cores)")
+    parser.add_argument(
+        "--fail-on", choices=["error", "warning"], default=None, help="reject documents with findings at this level"
+    )
+    parser.add_argument(
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reuse results for unchanged files, rule packs and options (default on)",
+    )
+    parser.add_argument(
+        "--color",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="colour the text output (default: on a TTY)",
+    )
+    parser.add_argument(
+        "--rule-set",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on an optional rule set (e.g. ublbe for the legacy UBL.BE rules); repeatable",
+    )
+    parser.add_argument("--ledger", metavar="FILE", help="duplicate-invoice ledger (SQLite) for SDI 00404; opt-in")
     limits = parser.add_argument_group("limits (a document over a limit is not validated, exit 2)")
     limits.add_argument("--max-bytes", type=_positive, metavar="N", help="largest input file in bytes (default 64 MiB)")
     limits.add_argument("--max-depth", type=_positive, metavar="N", help="deepest element nesting (default 256)")
@@ -131,7 +165,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
+def quiet_native_stderr() -> Iterator[TextIO]:
     """Silence what native code (SaxonC) writes straight to file descriptor 2, keeping Python's stderr.
 
     Saxon prints its own trace of a run-time error (e.g. XPTY0004 in an official rule) to the process's
@@ -139,13 +173,13 @@ def quiet_native_stderr() -> Iterator[None]:
     Set PEPPOL_VALIDATE_DEBUG=1 to see it.
     """
     if os.environ.get("PEPPOL_VALIDATE_DEBUG"):
-        yield
+        yield sys.stderr
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):
-        yield
+        yield sys.stderr
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     original = sys.stderr
@@ -153,7 +187,7 @@ def quiet_native_stderr() -> Iterator[None]:
     try:
         os.dup2(devnull, 2)
         sys.stderr = python_stderr
-        yield
+        yield python_stderr
     finally:
         python_stderr.flush()
         sys.stderr = original
@@ -164,13 +198,13 @@ def quiet_native_stderr() -> Iterator[None]:
 
 
 def exit_code(report: Report) -> int:
-    """0 all valid, 1 some invalid, 2 some not validated."""
-    verdict = report.verdict
-    if verdict is Verdict.VALID:
-        return EXIT_VALID
-    if verdict is Verdict.INVALID:
-        return EXIT_INVALID
-    return EXIT_NOT_VALIDATED
+    """0 all accepted, 1 some rejected (invalid, or findings at --fail-on), 2 some not validated."""
+    if any(d.verdict is Verdict.NOT_VALIDATED for d in report.documents) or not report.documents:
+        return EXIT_NOT_VALIDATED
+    rejected = any(
+        (d.decision == "reject") if d.decision is not None else d.verdict is Verdict.INVALID for d in report.documents
+    )
+    return EXIT_INVALID if rejected else EXIT_VALID
 
 
 def _packs_main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -198,31 +232,69 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["packs"] or (len(args_list) > 2 and args_list[0] == "--packs" and args_list[2] == "packs"):
         return _packs_main(args_list, out, err)
+    if args_list[:1] == ["serve"]:
+        from .service import serve_main
+
+        return serve_main(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_VALID
+    try:
+        return _validate(args, out, err)
+    except PeppolValidateError as exc:
+        print(f"peppol-validate: {exc.message}", file=err)
+        return EXIT_NOT_VALIDATED
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .batch import ProgressBar, ValidatorSpec, default_jobs
+    from .cache import ResultCache, default_directory
+    from .render import NEEDS_SVRL, RENDERERS
+    from .runner import RunOptions, run_files
+    from .settings import load_settings
+
+    settings = load_settings(Path.cwd(), Path(args.config) if args.config else None).merged(
+        as_of=args.as_of,
+        packs=Path(args.packs) if args.packs else None,
+        format=args.format,
+        jobs=args.jobs,
+        fail_on=args.fail_on,
+        cache=args.cache,
+    )
+    fmt = settings.format or "text"
     files, missing = expand_paths(args.paths)
     for item in missing:
         print(f"peppol-validate: no such file, directory or match: {item}", file=err)
     if not files:
         print("peppol-validate: nothing to validate", file=err)
         return EXIT_USAGE
-    from .config import pack_store
-    from .render import RENDERERS
-    from .validator import Validator
-
-    try:
-        validator = Validator(
-            packs=pack_store(args.packs, allow_download=args.download), as_of=args.as_of, limits=limits_from(args)
-        )
-        with quiet_native_stderr():
-            report = validator.validate_many(files)
-    except PeppolValidateError as exc:
-        print(f"peppol-validate: {exc.message}", file=err)
-        return EXIT_NOT_VALIDATED
-    text = RENDERERS[args.format](report)
+    spec = ValidatorSpec(
+        packs=str(settings.packs) if settings.packs else None,
+        allow_download=args.download,
+        as_of=settings.as_of,
+        limits=limits_from(args),
+        svrl=fmt in NEEDS_SVRL,
+        optional_rule_sets=frozenset(args.rule_set),
+        ledger_path=args.ledger,
+    )
+    use_cache = settings.cache if settings.cache is not None else True
+    options = RunOptions(
+        jobs=min(settings.jobs or default_jobs(), len(files)),
+        cache=ResultCache(default_directory()) if use_cache else None,
+        policy=settings.policy,
+        fail_on=settings.fail_on or "error",
+        quiet=not os.environ.get("PEPPOL_VALIDATE_DEBUG"),
+    )
+    process_stderr = sys.stderr
+    with (
+        quiet_native_stderr() as visible,
+        ProgressBar(len(files), stream=visible if err is process_stderr else err) as bar,
+    ):
+        report = run_files(files, spec, options, progress=bar.update)
+    color = args.color if args.color is not None else (fmt == "text" and not args.output and out.isatty())
+    text = RENDERERS[fmt](report, color=color)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
