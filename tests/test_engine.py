@@ -96,7 +96,7 @@ def test_validator_reuse_and_layers_have_durations() -> None:
     first = v.validate(STANDARD)
     second = v.validate(CORPUS / "ubl/invalid/invoice-totals-mismatch.xml")
     assert first.verdict is Verdict.VALID and second.verdict is Verdict.INVALID
-    assert [layer.layer for layer in first.layers] == ["xsd", "schematron", "schematron"]
+    assert [layer.layer for layer in first.layers][:3] == ["xsd", "schematron", "schematron"]
     assert all(layer.duration_ms > 0 for layer in first.layers)
     assert list(v.iter_findings(STANDARD)) == []
     rules = {f.rule_id for f in v.iter_findings(CORPUS / "ubl/invalid/invoice-totals-mismatch.xml")}
@@ -121,8 +121,8 @@ def test_missing_packs_fail_closed(tmp_path: Path) -> None:
     v = Validator(packs=PackStore(mirror=tmp_path / "nothing", cache_dir=tmp_path / "cache"))
     report = v.validate(STANDARD)
     assert report.verdict is Verdict.NOT_VALIDATED
-    assert {f.rule_id for f in report.findings} == {"NOT-VALIDATED"}
-    assert all(layer.status.value == "error" for layer in report.layers)
+    assert "NOT-VALIDATED" in {f.rule_id for f in report.findings}
+    assert all(layer.status.value == "error" for layer in report.layers if layer.layer in ("xsd", "schematron"))
 
 
 def test_runtime_error_in_a_rule_set_is_not_validated(tmp_path: Path) -> None:
@@ -162,20 +162,45 @@ def test_json_contract_shape() -> None:
 
 
 def test_official_fatturapa_examples_against_the_xsd() -> None:
-    """The AdE examples are XSD-valid, except the official FPR02 (ContattiTrasmittente after PECDestinatario)."""
+    """The AdE examples are XSD-valid, except the official FPR02 (ContattiTrasmittente after PECDestinatario).
+    (Their placeholder identifiers and some totals fail SDI's content controls: tests/test_it_*.py.)"""
     v = make_validator(packs=PACKS, as_of=date(2026, 11, 24))
+
+    def xsd(report):  # type: ignore[no-untyped-def]
+        return {f.rule_id for f in report.findings if f.layer == "xsd"}
+
     for doc in sorted((PACKS / "fatturapa/examples/v1.2.2").glob("*.xml")):
         report = v.validate(doc)
         assert report.rule_sets[0].id == "fatturapa-1.2.3"
+        assert report.layers[0].layer == "xsd"
         if doc.name == "IT01234567890_FPR02.xml":
+            assert xsd(report) == {"XSD-SCHEMAV_ELEMENT_CONTENT"}
             assert report.verdict is Verdict.INVALID
-            assert {f.rule_id for f in report.findings} == {"XSD-SCHEMAV_ELEMENT_CONTENT"}
-            assert "ContattiTrasmittente" in report.findings[0].message
+            assert "ContattiTrasmittente" in next(f.message for f in report.findings if f.layer == "xsd")
+            assert {"authority": "SDI", "code": "00200"} in [
+                c.model_dump() for f in report.findings if f.layer == "xsd" for c in f.authority_codes
+            ]
         else:
-            assert report.verdict is Verdict.VALID, [f.message for f in report.findings]
+            assert xsd(report) == set(), [f.message for f in report.findings]
     fixed = v.validate(PACKS / "fatturapa/examples/v1.2.2-fixed/IT01234567890_FPR02.xml")
-    assert fixed.verdict is Verdict.VALID
+    assert xsd(fixed) == set()
     td29 = PACKS / "fatturapa/examples/v1.2.3-only/IT01234567890_FPR01_TD29_RF20.xml"
-    assert v.validate(td29).verdict is Verdict.VALID
+    assert xsd(v.validate(td29)) == set()
     old = make_validator(packs=PACKS, as_of=date(2025, 1, 1)).validate(td29)
-    assert old.verdict is Verdict.INVALID and old.rule_sets[0].id == "fatturapa-1.2.2"
+    assert xsd(old) and old.rule_sets[0].id == "fatturapa-1.2.2"
+
+
+def test_sdi_00201_more_than_50_format_errors(tmp_path: Path) -> None:
+    import re
+
+    text = (CORPUS / "fatturapa/valid/fpr12-b2b-invoice.xml").read_text("utf-8")
+    line = re.search(r"\s*<DettaglioLinee>.*?</DettaglioLinee>", text, re.S)
+    assert line is not None
+    broken = re.sub(r"<PrezzoUnitario>[^<]*</PrezzoUnitario>", "<PrezzoUnitario>abc</PrezzoUnitario>", line.group(0))
+    bad = text[: line.end()] + broken * 60 + text[line.end() :]  # 60 independent datatype errors
+    target = tmp_path / "many.xml"
+    target.write_text(bad, "utf-8")
+    report = validate(target, packs=PACKS).documents[0]
+    assert any(f.rule_id == "IT-SDI-00201" for f in report.findings)
+    few = validate(CORPUS / "fatturapa/invalid/fpr12-bad-date.xml", packs=PACKS).documents[0]
+    assert not any(f.rule_id == "IT-SDI-00201" for f in few.findings)

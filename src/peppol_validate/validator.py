@@ -19,6 +19,7 @@ from typing import TypeAlias
 from lxml import etree
 
 from . import __version__
+from .countries import after_layers, after_verdict
 from .countries.base import catalogue
 from .detect import Detection, DocumentKind, Profile, detect
 from .errors import LoadError
@@ -139,6 +140,7 @@ class Validator:
         results: list[LayerResult] = [o.result for o in outcomes]
         findings = [f for o in outcomes for f in o.findings]
         _place(findings, doc)
+        findings.extend(after_layers(detection, findings, doc))
         catalogue().enrich(findings, detection.kind.value)
         report.layers = results
         report.findings = findings
@@ -146,6 +148,7 @@ class Validator:
         report.rule_sets = [RuleSetRef(id=layer.name, version=layer.version, layer=layer.layer) for layer in layers]
         report.svrl = dict(ctx.svrl_output)
         report.verdict = verdict_for(findings, results)
+        after_verdict(report, doc, self.options)
         return report
 
     def iter_findings(self, source: Source) -> Iterator[Finding]:

@@ -19,14 +19,20 @@ from typing import TYPE_CHECKING
 
 from ...detect import DocumentKind
 from ...layers import SchematronLayer
+from ...model import Finding, Verdict
 from ...plan import RuleSetSpec
-from ..base import Check, PythonChecksLayer
+from ..base import Check, PythonChecksLayer, make_finding
 
 if TYPE_CHECKING:
     from ...detect import Detection
     from ...layers import Layer
+    from ...loading import LoadedDocument
+    from ...model import DocumentReport
     from ...plan import Plan
     from ...validator import Options
+
+#: SDI stops after this many format errors and answers 00201.
+MAX_FORMAT_ERRORS = 50
 
 #: Version of the project's Italian rules (bump when a check changes).
 VERSION = "2026.11"
@@ -70,3 +76,32 @@ def layers(detection: Detection, as_of: date, plan: Plan, options: Options) -> l
         )
         out.append(SchematronLayer(spec, None, local_path=sch))
     return out
+
+
+def after_layers(detection: Detection, findings: list[Finding], doc: LoadedDocument) -> list[Finding]:
+    """SDI 00201: more than 50 format (XSD) errors in a FatturaPA document."""
+    if detection.kind is not DocumentKind.FATTURAPA:
+        return []
+    errors = sum(1 for f in findings if f.layer == "xsd")
+    if errors <= MAX_FORMAT_ERRORS:
+        return []
+    message = f"The file has {errors} format errors; SDI stops after {MAX_FORMAT_ERRORS} and rejects it with 00201."
+    return [
+        make_finding("IT-SDI-00201", doc, doc.root, message, layer="xsd", rule_set="sdi-it", rule_set_version=VERSION)
+    ]
+
+
+def after_verdict(report: DocumentReport, doc: LoadedDocument, options: Options) -> None:
+    """Forget, in the duplicate ledger, a document that was not valid: SDI only keeps invoices it accepted."""
+    if options.ledger_path is None or report.document_type != DocumentKind.FATTURAPA.value:
+        return
+    if report.verdict is Verdict.VALID:
+        return
+    import contextlib
+    import sqlite3
+
+    from .ledger import content_hash, ledger_at
+
+    # A ledger that cannot be opened already made the document not_validated through its layer.
+    with contextlib.suppress(sqlite3.Error, OSError):
+        ledger_at(options.ledger_path).discard(content_hash(doc.data))
