@@ -129,7 +129,7 @@ def policy_file(tmp_path: Path) -> Path:
 
 
 def test_registry_names_and_contract(relative_report: Report) -> None:
-    assert set(RENDERERS) == {"text", "json", "sarif", "junit", "github", "svrl"}
+    assert set(RENDERERS) == {"text", "json", "sarif", "junit", "github", "svrl", "envelope"}
     assert set(NEEDS_SVRL) == {"svrl"}
     for name, renderer in RENDERERS.items():
         out = renderer(relative_report, color=False, unknown_option=1)

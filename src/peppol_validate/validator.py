@@ -54,6 +54,8 @@ class Options:
     optional_rule_sets: frozenset[str] = frozenset()
     #: The opt-in duplicate-invoice ledger (SQLite file) for SDI 00404; None: no ledger.
     ledger_path: Path | None = None
+    #: Where layers added by countries find official files (the validator's own packs).
+    packs: PackSource | None = None
 
 
 class Validator:
@@ -77,6 +79,7 @@ class Validator:
             svrl=svrl,
             optional_rule_sets=frozenset(optional_rule_sets),
             ledger_path=ledger_path,
+            packs=packs,
         )
         if extra_layers is None:
             from .countries import country_layers

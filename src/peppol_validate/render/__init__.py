@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Report
+from .envelope import render_envelope
 from .github import render_github
 from .json import render_json, report_json_schema, report_json_schema_text
 from .junit import render_junit
@@ -24,6 +25,7 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "junit": render_junit,
     "github": render_github,
     "svrl": render_svrl,
+    "envelope": render_envelope,
 }
 
 #: Formats for which the CLI must create the Validator with ``svrl=True``.
@@ -33,6 +35,7 @@ __all__ = [
     "NEEDS_SVRL",
     "RENDERERS",
     "Report",
+    "render_envelope",
     "render_github",
     "render_json",
     "render_junit",
