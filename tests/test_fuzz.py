@@ -72,7 +72,8 @@ LOAD_CODES = {
     "text-too-large",
     "too-many-elements",
     "too-many-namespaces",
-    "pdf",
+    "pdf-no-xml",
+    "pdf-unreadable",
 }
 
 # --------------------------------------------------------------------------------------------------------------

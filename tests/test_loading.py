@@ -42,7 +42,8 @@ KNOWN_CODES = {
     "text-too-large",
     "too-many-elements",
     "too-many-namespaces",
-    "pdf",
+    "pdf-no-xml",
+    "pdf-unreadable",
     "not-found",
     "unreadable",
 }
@@ -517,8 +518,8 @@ def test_undefined_entity_is_not_xml() -> None:
 
 
 def test_pdf_is_reported_as_pdf() -> None:
-    error = refused(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "pdf")
-    assert error.message == "PDF input: embedded XML extraction is not available yet"
+    error = refused(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "pdf-unreadable")
+    assert error.message.startswith("The PDF cannot be read")
 
 
 def test_missing_file() -> None:

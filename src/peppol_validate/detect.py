@@ -72,6 +72,8 @@ class Detection:
     customization_id: str | None = None
     profile_id: str | None = None
     fatturapa_format: str | None = None
+    #: The seller's and buyer's countries (address country codes and VAT-id prefixes), for country layers.
+    countries: tuple[str, ...] = ()
 
     @property
     def supported(self) -> bool:
@@ -117,6 +119,51 @@ def profile_of_customization(customization_id: str | None, profile_id: str | Non
     return Profile.UNKNOWN
 
 
+CAC_NS = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+_UBL_PREFIXES = {"cac": CAC_NS, "cbc": CBC_NS}
+_CII_PREFIXES = {"rsm": CII_NS, "ram": RAM_NS}
+_AGREEMENT = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"
+#: Where the seller's and buyer's address country codes, then their VAT identifiers, are.
+_PARTY_COUNTRY = {
+    "ubl": (
+        "/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+        "/*/cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+    ),
+    "cii": (
+        f"{_AGREEMENT}/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID",
+        f"{_AGREEMENT}/ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID",
+    ),
+}
+_PARTY_VAT = {
+    "ubl": (
+        "/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID",
+        "/*/cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID",
+    ),
+    "cii": (
+        f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']",
+        f"{_AGREEMENT}/ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']",
+    ),
+}
+
+
+def party_countries(root: etree._Element, syntax: str | None) -> tuple[str, ...]:
+    """The seller's and buyer's countries: address country codes and the country prefixes of their VAT ids."""
+    if syntax not in _PARTY_COUNTRY:
+        return ()
+    ns = _UBL_PREFIXES if syntax == "ubl" else _CII_PREFIXES
+    found: list[str] = []
+    for path in _PARTY_COUNTRY[syntax]:
+        code = root.xpath(f"string(({path})[1])", namespaces=ns)
+        if isinstance(code, str) and code.strip():
+            found.append(code.strip().upper())
+    for path in _PARTY_VAT[syntax]:
+        for value in root.xpath(path, namespaces=ns):
+            text = (value.text or "").strip().upper() if isinstance(value, etree._Element) else ""
+            if len(text) > 2 and text[:2].isalpha():
+                found.append(text[:2])
+    return tuple(dict.fromkeys(found))
+
+
 def _text(el: etree._Element | None) -> str | None:
     if el is None or el.text is None:
         return None
@@ -132,13 +179,16 @@ def detect(root: etree._Element) -> Detection:
         kind = DocumentKind.UBL_INVOICE if local == "Invoice" else DocumentKind.UBL_CREDIT_NOTE
         cid = _text(root.find(f"{{{CBC_NS}}}CustomizationID"))
         pid = _text(root.find(f"{{{CBC_NS}}}ProfileID"))
-        return Detection(kind, profile_of_customization(cid, pid), tag, cid, pid)
+        return Detection(
+            kind, profile_of_customization(cid, pid), tag, cid, pid, countries=party_countries(root, "ubl")
+        )
     if ns == CII_NS and local == "CrossIndustryInvoice":
         ctx = f"{{{CII_NS}}}ExchangedDocumentContext"
         guideline = root.find(f"{ctx}/{{{RAM_NS}}}GuidelineSpecifiedDocumentContextParameter/{{{RAM_NS}}}ID")
         business = root.find(f"{ctx}/{{{RAM_NS}}}BusinessProcessSpecifiedDocumentContextParameter/{{{RAM_NS}}}ID")
         cid, pid = _text(guideline), _text(business)
-        return Detection(DocumentKind.CII, profile_of_customization(cid, pid), tag, cid, pid)
+        countries = party_countries(root, "cii")
+        return Detection(DocumentKind.CII, profile_of_customization(cid, pid), tag, cid, pid, countries=countries)
     if ns == FATTURAPA_NS and local == "FatturaElettronica":
         fmt = (root.get("versione") or "").strip().upper()
         profile = {"FPA12": Profile.FATTURAPA_PA, "FPR12": Profile.FATTURAPA_PRIVATE}.get(fmt, Profile.UNKNOWN)

@@ -16,7 +16,8 @@ code                     meaning
 ``text-too-large``       a text node, attribute value or comment longer than ``Limits.max_text``
 ``too-many-elements``    more elements than ``Limits.max_elements``
 ``too-many-namespaces``  more distinct namespace declarations than ``Limits.max_namespaces``
-``pdf``                  a PDF (embedded XML extraction is not available yet)
+``pdf-no-xml``           a PDF without an embedded invoice XML (Factur-X/ZUGFeRD/XRechnung/Order-X)
+``pdf-unreadable``       a PDF that cannot be read
 ``not-found``            a file path that does not exist
 ``unreadable``           a file path that cannot be read (directory, permissions, I/O error)
 =======================  ================================================================
@@ -302,7 +303,7 @@ def _load_bytes(data: bytes, limits: Limits, display: str) -> LoadedDocument:
     if len(data) > limits.max_bytes:
         raise _too_large(len(data), limits)
     if _is_pdf(data):
-        data = _load_pdf(data)
+        data = _load_pdf(data, limits.max_bytes)
         if len(data) > limits.max_bytes:
             raise _too_large(len(data), limits)
     return _load_xml_bytes(data, limits, display)
@@ -312,9 +313,242 @@ def _is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip(_XML_WHITESPACE_BYTES).startswith(b"%PDF-")
 
 
-def _load_pdf(data: bytes) -> bytes:
-    """Return the invoice XML embedded in a PDF (Factur-X / ZUGFeRD / XRechnung hybrid)."""
-    raise LoadError("PDF input: embedded XML extraction is not available yet", code="pdf")
+def _load_pdf(data: bytes, max_bytes: int = DEFAULT_LIMITS.max_bytes) -> bytes:
+    """Return the invoice XML embedded in a PDF (Factur-X / ZUGFeRD / XRechnung hybrid).
+
+    The attachment is looked for in the catalogue's associated files (``/AF``, PDF/A-3) and in the
+    ``/EmbeddedFiles`` name tree, preferring ``factur-x.xml``, then ``zugferd-invoice.xml``, ``xrechnung.xml``
+    and ``order-x.xml`` (case-insensitive), else the first ``.xml`` attachment. The work is bounded: at most
+    ``_PDF_MAX_OBJECTS`` objects of the attachment trees are examined, and the attachment is decompressed by
+    the project itself, never to more than ``max_bytes`` (a decompression bomb stops there). The bytes returned
+    go through the hardened XML loader like any other document. Raises LoadError ``pdf-no-xml`` for a PDF
+    without embedded XML, ``pdf-unreadable`` for a PDF that cannot be read, ``too-large`` past ``max_bytes``.
+    """
+    if len(data) > max_bytes:
+        raise LoadError(
+            f"The PDF is larger ({len(data):,} bytes) than the allowed {max_bytes:,} bytes.", code="too-large"
+        )
+    try:
+        candidates = _pdf_attachments(data)
+        chosen = _pdf_pick(candidates)
+        if chosen is None:
+            raise LoadError(
+                "The PDF carries no embedded XML invoice (no factur-x.xml, zugferd-invoice.xml, xrechnung.xml, "
+                "order-x.xml or other .xml attachment): it is a plain PDF, not a Factur-X/ZUGFeRD hybrid. "
+                "Validate the XML invoice itself, or a PDF/A-3 that embeds it.",
+                code="pdf-no-xml",
+            )
+        name, stream = chosen
+        return _pdf_decode(stream, name, max_bytes)
+    except LoadError:
+        raise
+    except RecursionError:
+        raise LoadError("The PDF cannot be read: its objects are nested too deeply.", code="pdf-unreadable") from None
+    except MemoryError:
+        raise LoadError("The PDF cannot be read: it needs too much memory.", code="pdf-unreadable") from None
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files; none may escape as a traceback
+        raise LoadError(f"The PDF cannot be read: {_pdf_reason(exc)}.", code="pdf-unreadable") from None
+
+
+#: Attachment names of hybrid invoices, in order of preference.
+_PDF_XML_NAMES: Final = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml")
+#: At most this many objects of the attachment trees (/AF entries, name-tree nodes, file specifications).
+_PDF_MAX_OBJECTS: Final = 10_000
+#: At most this deep a /Kids chain of the /EmbeddedFiles name tree.
+_PDF_MAX_DEPTH: Final = 32
+_PDF_FLATE: Final = frozenset({"/FlateDecode", "/Fl"})
+_PDF_HEX: Final = frozenset({"/ASCIIHexDecode", "/AHx"})
+_PDF_A85: Final = frozenset({"/ASCII85Decode", "/A85"})
+_pdf_logging_muted = False
+
+
+def _pdf_mute_logging() -> None:
+    """Keep pypdf's warnings about damaged files off stderr (records still reach handlers the application set)."""
+    global _pdf_logging_muted
+    if not _pdf_logging_muted:
+        import logging
+
+        logging.getLogger("pypdf").addHandler(logging.NullHandler())
+        _pdf_logging_muted = True
+
+
+def _pdf_direct(obj: Any) -> Any:
+    """An object itself rather than a reference to it (pypdf's ``dict.get`` returns references as they are)."""
+    from pypdf.generic import IndirectObject
+
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+def _pdf_reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    text = _short(text, 160).rstrip(" .")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _pdf_attachments(data: bytes) -> list[tuple[list[str], Any]]:
+    """The embedded files of a PDF: (their names, their stream), /AF entries first, then the name tree."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    _pdf_mute_logging()
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise LoadError("The PDF cannot be read: it is encrypted with a password.", code="pdf-unreadable")
+    catalog = reader.trailer.get("/Root")
+    catalog = catalog.get_object() if catalog is not None else None
+    if not isinstance(catalog, DictionaryObject):
+        raise LoadError("The PDF cannot be read: it has no document catalogue.", code="pdf-unreadable")
+    budget = [_PDF_MAX_OBJECTS]
+    seen: set[tuple[int, int]] = set()
+
+    def resolve(obj: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise LoadError(
+                f"The PDF cannot be read: its attachment trees hold more than {_PDF_MAX_OBJECTS:,} objects.",
+                code="pdf-unreadable",
+            )
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                return None  # a cycle, or an object already examined
+            seen.add(key)
+            return obj.get_object()
+        return obj
+
+    found: list[tuple[list[str], Any]] = []
+
+    def add(spec: Any, key: str | None) -> None:
+        spec = resolve(spec)
+        if not isinstance(spec, DictionaryObject):
+            return
+        ef = resolve(spec.get("/EF"))
+        if not isinstance(ef, DictionaryObject):
+            return
+        stream = None
+        for entry in ("/UF", "/F"):
+            if entry in ef:
+                stream = resolve(ef[entry])
+                if stream is not None:
+                    break
+        if stream is None or not hasattr(stream, "get_data"):
+            return
+        names = [str(_pdf_direct(n)) for n in (spec.get("/UF"), spec.get("/F"), key) if n is not None]
+        found.append((names, stream))
+
+    associated = resolve(catalog.get("/AF"))
+    if isinstance(associated, ArrayObject):
+        for spec in associated:
+            add(spec, None)
+    names = resolve(catalog.get("/Names"))
+    tree = resolve(names.get("/EmbeddedFiles")) if isinstance(names, DictionaryObject) else None
+    stack: list[tuple[Any, int]] = [(tree, 0)] if isinstance(tree, DictionaryObject) else []
+    while stack:
+        node, depth = stack.pop()
+        pairs = resolve(node.get("/Names"))
+        if isinstance(pairs, ArrayObject):
+            for i in range(0, len(pairs) - 1, 2):
+                add(pairs[i + 1], str(resolve(pairs[i])))
+        kids = resolve(node.get("/Kids"))
+        if isinstance(kids, ArrayObject) and depth < _PDF_MAX_DEPTH:
+            children = [resolve(kid) for kid in kids]
+            stack.extend((kid, depth + 1) for kid in reversed(children) if isinstance(kid, DictionaryObject))
+    return found
+
+
+def _pdf_pick(candidates: list[tuple[list[str], Any]]) -> tuple[str, Any] | None:
+    """The attachment to validate: the preferred hybrid-invoice names first, else the first .xml file."""
+
+    def base(name: str) -> str:
+        return name.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
+
+    for wanted in _PDF_XML_NAMES:
+        for names, stream in candidates:
+            if any(base(n) == wanted for n in names):
+                return wanted, stream
+    for names, stream in candidates:
+        for n in names:
+            if base(n).endswith(".xml"):
+                return base(n), stream
+    return None
+
+
+def _pdf_decode(stream: Any, name: str, max_bytes: int) -> bytes:
+    """The bytes of an embedded file, decompressed here and never past ``max_bytes``."""
+    from pypdf.generic import ArrayObject
+
+    filters = _pdf_direct(stream.get("/Filter"))
+    if isinstance(filters, ArrayObject):
+        chain = [str(_pdf_direct(f)) for f in filters]
+    else:
+        chain = [str(filters)] if filters else []
+    if not chain:
+        raw: bytes = stream.get_data()
+        return _pdf_capped(raw, name, max_bytes)
+    params = _pdf_direct(stream.get("/DecodeParms"))
+    if params is not None and any(
+        int(_pdf_direct(p.get("/Predictor", 1))) > 1
+        for p in (map(_pdf_direct, params) if isinstance(params, ArrayObject) else [params])
+        if isinstance(p, dict)
+    ):
+        raise LoadError(
+            f"The PDF cannot be read: {name} is stored with a PNG/TIFF predictor, which is not supported here.",
+            code="pdf-unreadable",
+        )
+    out: bytes = stream._data  # the encoded bytes, as stored in the file
+    for f in chain:
+        if f in _PDF_FLATE:
+            out = _pdf_inflate(out, name, max_bytes)
+        elif f in _PDF_HEX:
+            import binascii
+
+            hexdigits = re.sub(rb"[\s\x00]", b"", out.split(b">", 1)[0])
+            out = binascii.unhexlify(hexdigits + b"0" * (len(hexdigits) % 2))
+        elif f in _PDF_A85:
+            import base64
+
+            body = re.sub(rb"[\s\x00]", b"", out).removeprefix(b"<~").split(b"~>", 1)[0]
+            if body.count(b"z") * 4 > max_bytes:
+                raise _pdf_too_large(name, max_bytes)
+            out = base64.a85decode(body)
+        else:
+            raise LoadError(
+                f"The PDF cannot be read: {name} is compressed with {f}, which is not supported here "
+                "(Factur-X files use FlateDecode).",
+                code="pdf-unreadable",
+            )
+        _pdf_capped(out, name, max_bytes)
+    return out
+
+
+def _pdf_inflate(data: bytes, name: str, max_bytes: int) -> bytes:
+    """zlib-inflate at most ``max_bytes`` (a bomb is refused as soon as it passes the limit)."""
+    import zlib
+
+    for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):  # zlib stream, else raw deflate (some producers)
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out = inflater.decompress(data, max_bytes + 1)
+        except zlib.error:
+            continue
+        if len(out) > max_bytes or inflater.unconsumed_tail:
+            raise _pdf_too_large(name, max_bytes)
+        return out
+    raise LoadError(f"The PDF cannot be read: {name} is not valid Flate data.", code="pdf-unreadable")
+
+
+def _pdf_capped(data: bytes, name: str, max_bytes: int) -> bytes:
+    if len(data) > max_bytes:
+        raise _pdf_too_large(name, max_bytes)
+    return data
+
+
+def _pdf_too_large(name: str, max_bytes: int) -> LoadError:
+    return LoadError(
+        f"The {name} embedded in the PDF is larger than the allowed {max_bytes:,} bytes.", code="too-large"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -99,6 +99,8 @@ def source_lines(path: str | None) -> list[str] | None:
         data = Path(path).read_bytes()
     except (OSError, ValueError):
         return None
+    if data.lstrip()[:5] == b"%PDF-":
+        return None  # a Factur-X PDF: the lines are those of the embedded XML, not of the file on disk
     return [line.rstrip("\r") for line in _decode(data).split("\n")]
 
 
