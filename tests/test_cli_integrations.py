@@ -121,3 +121,20 @@ def test_bad_config_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / ".peppol-validate.toml").write_text('fail-on = "sometimes"\n', "utf-8")
     code, _, err = _run(str(VALID), cwd=tmp_path)
     assert code == 2 and "fail-on" in err
+
+
+def test_ledger_and_optional_rule_sets_from_the_config(tmp_path: Path) -> None:
+    """`ledger` and `rule-sets` in the config file: a second copy of an invoice is SDI 00404; UBL.BE runs."""
+    (tmp_path / ".peppol-validate.toml").write_text('ledger = "ledger.sqlite"\nrule-sets = ["ublbe"]\n', "utf-8")
+    source = (CORPUS / "fatturapa/valid/fpr12-b2b-invoice.xml").read_text("utf-8")
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    first.write_text(source, "utf-8")
+    second.write_text(
+        source.replace("<Causale>", "<Causale>copia ", 1) if "<Causale>" in source else source + "\n", "utf-8"
+    )
+    assert _run("--no-cache", str(first), cwd=tmp_path)[0] == 0
+    code, out, _ = _run("--no-cache", "--format", "json", str(second), cwd=tmp_path)
+    assert code == 1 and "IT-SDI-00404" in out
+    assert (tmp_path / "ledger.sqlite").is_file()
+    _, out, _ = _run("--no-cache", "--format", "json", str(CORPUS / "be/valid/invoice-ogm.xml"), cwd=tmp_path)
+    assert any(r["id"] == "ublbe" for r in json.loads(out)["documents"][0]["rule_sets"])

@@ -262,6 +262,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         jobs=args.jobs,
         fail_on=args.fail_on,
         cache=args.cache,
+        ledger=Path(args.ledger) if args.ledger else None,
+        rule_sets=tuple(args.rule_set) or None,
     )
     fmt = settings.format or "text"
     files, missing = expand_paths(args.paths)
@@ -276,8 +278,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         as_of=settings.as_of,
         limits=limits_from(args),
         svrl=fmt in NEEDS_SVRL,
-        optional_rule_sets=frozenset(args.rule_set),
-        ledger_path=args.ledger,
+        optional_rule_sets=frozenset(settings.rule_sets or ()),
+        ledger_path=str(settings.ledger) if settings.ledger else None,
     )
     use_cache = settings.cache if settings.cache is not None else True
     options = RunOptions(

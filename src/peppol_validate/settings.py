@@ -41,6 +41,8 @@ class Settings:
     fail_on: str | None = None
     cache: bool | None = None
     policy: Policy = field(default_factory=Policy.empty)
+    ledger: Path | None = None
+    rule_sets: tuple[str, ...] | None = None
     source: Path | None = None
 
     def merged(self, **overrides: Any) -> Settings:
@@ -50,8 +52,9 @@ class Settings:
         if unknown:
             raise TypeError(f"Settings.merged() got unknown option(s): {', '.join(unknown)}")
         given = {k: v for k, v in overrides.items() if v is not None}
-        if isinstance(given.get("packs"), str):
-            given["packs"] = Path(given["packs"]).expanduser()
+        for key in ("packs", "ledger"):
+            if isinstance(given.get(key), str):
+                given[key] = Path(given[key]).expanduser()
         if isinstance(given.get("as_of"), str):
             given["as_of"] = _as_of(given["as_of"])
         if "fail_on" in given and given["fail_on"] not in FAIL_ON:
@@ -124,7 +127,7 @@ def parse_settings(data: Mapping[str, Any], *, source: Path, pyproject: bool = F
             converted = _KEYS[name](value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {table}: {raw_key!r}: {exc.message}") from None
-        if name == "packs" and not converted.is_absolute():
+        if name in ("packs", "ledger") and not converted.is_absolute():
             converted = (source.parent / converted).resolve()
         values[name.replace("-", "_")] = converted
     return Settings(**values, source=source)
@@ -165,7 +168,7 @@ def _as_of(value: object) -> date:
 
 def _packs(value: object) -> Path:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"must be a folder path (a non-empty string), got {value!r}")
+        raise ConfigError(f"must be a path (a non-empty string), got {value!r}")
     return Path(value).expanduser()
 
 
@@ -195,6 +198,12 @@ def _cache(value: object) -> bool:
     return value
 
 
+def _rule_sets(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"must be a list of optional rule-set names (e.g. [\"ublbe\"]), got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
 def _no_converter(value: object) -> object:  # pragma: no cover - policy is handled separately
     return value
 
@@ -207,5 +216,7 @@ _KEYS: dict[str, Callable[[Any], Any]] = {
     "jobs": _jobs,
     "fail-on": _fail_on,
     "cache": _cache,
+    "ledger": _packs,
+    "rule-sets": _rule_sets,
     "policy": _no_converter,
 }
