@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -65,33 +67,41 @@ def resolve_node(root: etree._Element, path: str | None) -> etree._Element | Non
             node = root
             continue
         assert node is not None
-        candidates = _children_named(node, prefix, local, exact)
-        if len(candidates) < pos:
+        child = _nth_child(node, prefix, local, exact, pos)
+        if child is None:
             return node
-        node = candidates[pos - 1]
+        node = child
     return node
 
 
-def _children_named(parent: etree._Element, prefix: str | None, local: str, exact: str | None) -> list[etree._Element]:
-    """The children of ``parent`` that a step names, in document order (see :func:`resolve_node`)."""
-    children = [c for c in parent if isinstance(c.tag, str)]
+def _nth(children: Iterator[etree._Element], pos: int) -> etree._Element | None:
+    return next(itertools.islice(children, pos - 1, None), None)
+
+
+def _nth_child(
+    parent: etree._Element, prefix: str | None, local: str, exact: str | None, pos: int
+) -> etree._Element | None:
+    """The ``pos``-th child of ``parent`` that a step names (see :func:`resolve_node`), or None.
+
+    Exact names are looked up by lxml in C (``iterchildren(tag)``): with thousands of findings on an invoice
+    with thousands of lines, listing the children in Python for every finding was quadratic.
+    """
     if local == "*":
-        return children
+        return _nth(parent.iterchildren(etree.Element), pos)
     if exact is not None:
-        return [c for c in children if c.tag == exact]
-    named = [c for c in children if etree.QName(c).localname == local]
+        return _nth(parent.iterchildren(exact), pos)
     uri = parent.nsmap.get(prefix)
-    tiers = [[c for c in named if c.tag == f"{{{uri}}}{local}"] if uri else []]
-    if prefix is None:
-        tiers.append([c for c in named if c.tag == local])
-    tiers.append([c for c in named if c.prefix == prefix])
-    return next((tier for tier in tiers if tier), named)
+    tags = ([f"{{{uri}}}{local}"] if uri else []) + ([local] if prefix is None else [])
+    for tag in tags:
+        if next(parent.iterchildren(tag), None) is not None:
+            return _nth(parent.iterchildren(tag), pos)
+    named = [c for c in parent if isinstance(c.tag, str) and etree.QName(c).localname == local]
+    with_prefix = [c for c in named if c.prefix == prefix]
+    return _nth(iter(with_prefix or named), pos)
 
 
-def pretty_path(path: str | None, root: etree._Element) -> str | None:
-    """Rewrite ``Q{ns}local`` steps with the document's own prefixes (``/Invoice[1]/cac:Party[1]``)."""
-    if not path or "Q{" not in path:
-        return path
+def document_prefixes(root: etree._Element) -> dict[str, str | None]:
+    """Namespace URI → the first prefix the document uses for it (in document order); compute once per document."""
     prefixes: dict[str, str | None] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -100,6 +110,19 @@ def pretty_path(path: str | None, root: etree._Element) -> str | None:
             prefixes.setdefault(uri, prefix)
         if len(prefixes) > 20:
             break
+    return prefixes
+
+
+def pretty_path(path: str | None, root: etree._Element, prefixes: dict[str, str | None] | None = None) -> str | None:
+    """Rewrite ``Q{ns}local`` steps with the document's own prefixes (``/Invoice[1]/cac:Party[1]``).
+
+    Pass ``prefixes`` (from :func:`document_prefixes`) when rewriting many paths of one document: scanning the
+    tree for every finding made reports with thousands of findings quadratic.
+    """
+    if not path or "Q{" not in path:
+        return path
+    if prefixes is None:
+        prefixes = document_prefixes(root)
 
     def repl(m: re.Match[str]) -> str:
         uri, local = m.group(1), m.group(2)

@@ -25,7 +25,7 @@ from .detect import Detection, DocumentKind, Profile, detect
 from .errors import LoadError
 from .layers import Layer, LayerOutcome, PackSource, RunContext, SchematronLayer, XsdLayer
 from .loading import Limits, LoadedDocument, load
-from .locations import element_path, pretty_path, resolve_node
+from .locations import document_prefixes, element_path, pretty_path, resolve_node
 from .model import DocumentReport, Finding, LayerResult, Report, RuleSetRef, Severity, verdict_for
 from .plan import Plan, plan_for
 
@@ -190,6 +190,7 @@ def _load_failure(path: str | None, exc: LoadError) -> DocumentReport:
 def _place(findings: list[Finding], doc: LoadedDocument) -> None:
     """Resolve every finding's location to a line and column in the source, once, at the end."""
     root = doc.root
+    prefixes: dict[str, str | None] | None = None
     for f in findings:
         if not f.location:
             continue
@@ -197,7 +198,9 @@ def _place(findings: list[Finding], doc: LoadedDocument) -> None:
         if f.layer == "xsd" and node is not None:
             f.location = element_path(node)
         elif "Q{" in f.location:
-            f.location = pretty_path(f.location, root)
+            if prefixes is None:
+                prefixes = document_prefixes(root)
+            f.location = pretty_path(f.location, root, prefixes)
         if node is None:
             continue
         if f.line is None or f.line == node.sourceline:
