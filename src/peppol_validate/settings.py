@@ -200,7 +200,7 @@ def _cache(value: object) -> bool:
 
 def _rule_sets(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"must be a list of optional rule-set names (e.g. [\"ublbe\"]), got {value!r}")
+        raise ConfigError(f'must be a list of optional rule-set names (e.g. ["ublbe"]), got {value!r}')
     return tuple(v.strip() for v in value)
 
 
