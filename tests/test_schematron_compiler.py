@@ -113,6 +113,9 @@ def test_targeted_selection_of_context_nodes() -> None:
         "//cac:A | //cac:B[x = '|'] | /ubl:Invoice | //cbc:ID | //@currencyID"
     )
     assert _targets(["text()", "cac:A"]) == "//text() | //cac:A"
+    # a parenthesised union of absolute paths is selected as it is (Peppol's German rules)
+    assert _targets(["(/a:X | /b:Y)[$de]"]) == "(/a:X | /b:Y)[$de]"
+    assert _targets(["(a:X | /b:Y)[$de]"]) is None
     # variables, function calls and document-node() keep the full walk
     assert _targets(["$nodes"]) is None
     assert _targets(["key('k', 'v')"]) is None

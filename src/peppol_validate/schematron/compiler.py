@@ -177,6 +177,27 @@ def _branches(pattern: str) -> list[str] | None:
     return parts
 
 
+def _absolute_group(branch: str) -> bool:
+    """True for ``(/a | /b)[...]``: a parenthesised union of absolute paths (Peppol's German rules use them)."""
+    if not branch.startswith("("):
+        return False
+    depth = 0
+    quote = ""
+    for index, ch in enumerate(branch):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                inner = _branches(branch[1:index])
+                return inner is not None and all(part.startswith("/") for part in inner)
+    return False
+
+
 def _unsupported_start(branch: str) -> bool:
     """True for pattern branches starting with a variable, a parenthesis, document-node() or a function call."""
     if branch.startswith(("$", "(", "document-node(")):
@@ -197,7 +218,7 @@ def _targets(contexts: list[str]) -> str | None:
         if branches is None:
             return None
         for branch in branches:
-            if branch.startswith("/"):
+            if branch.startswith("/") or _absolute_group(branch):
                 selects.append(branch)
             elif _unsupported_start(branch):
                 return None
