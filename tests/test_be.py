@@ -582,11 +582,10 @@ def test_ublbe_equivalence_is_not_vacuous() -> None:
 
 
 @pytest.fixture
-def ublbe_validator(store, monkeypatch):  # type: ignore[no-untyped-def]
-    """A validator with UBL.BE switched on, reading the packs from the test mirror."""
+def ublbe_validator(store):  # type: ignore[no-untyped-def]
+    """A validator with UBL.BE switched on, reading the packs from the test mirror (its own packs)."""
     from peppol_validate.validator import Validator
 
-    monkeypatch.setattr(be, "_packs", lambda options: store)
     return Validator(packs=store, as_of=date(2026, 11, 24), optional_rule_sets={"ublbe"})
 
 

@@ -8,11 +8,11 @@ import glob
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .argtypes import iso_date, positive_int
 from .errors import PeppolValidateError
 from .loading import Limits
 from .model import Report, Verdict
@@ -46,23 +46,6 @@ packs:
 DOCUMENT_SUFFIXES = (".xml", ".XML")
 
 
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value.replace("_", ""))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
-    return number
-
-
 def limits_from(args: argparse.Namespace) -> Limits:
     """The loader limits from the command line (defaults where not given)."""
     given = {
@@ -88,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", "-f", choices=sorted(RENDERERS), default=None, help="output format (default text, or the config's)"
     )
     parser.add_argument(
-        "--as-of", type=_parse_date, metavar="YYYY-MM-DD", help="choose rule releases in force on this date"
+        "--as-of", type=iso_date, metavar="YYYY-MM-DD", help="choose rule releases in force on this date"
     )
     parser.add_argument(
         "--packs", metavar="DIR", help="local mirror of the official packs (overrides $PEPPOL_VALIDATE_PACKS)"
@@ -98,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="FILE", help="a config file (default: .peppol-validate.toml or pyproject.toml)"
     )
-    parser.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: number of cores)")
+    parser.add_argument(
+        "--jobs", "-j", type=positive_int, metavar="N", help="worker processes (default: number of cores)"
+    )
     parser.add_argument(
         "--fail-on", choices=["error", "warning"], default=None, help="reject documents with findings at this level"
     )
@@ -123,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ledger", metavar="FILE", help="duplicate-invoice ledger (SQLite) for SDI 00404; opt-in")
     limits = parser.add_argument_group("limits (a document over a limit is not validated, exit 2)")
-    limits.add_argument("--max-bytes", type=_positive, metavar="N", help="largest input file in bytes (default 64 MiB)")
-    limits.add_argument("--max-depth", type=_positive, metavar="N", help="deepest element nesting (default 256)")
-    limits.add_argument("--max-text", type=_positive, metavar="N", help="longest text node in bytes (default 8 MiB)")
-    limits.add_argument("--max-elements", type=_positive, metavar="N", help="most elements (default 2,000,000)")
+    limits.add_argument(
+        "--max-bytes", type=positive_int, metavar="N", help="largest input file in bytes (default 64 MiB)"
+    )
+    limits.add_argument("--max-depth", type=positive_int, metavar="N", help="deepest element nesting (default 256)")
+    limits.add_argument("--max-text", type=positive_int, metavar="N", help="longest text node in bytes (default 8 MiB)")
+    limits.add_argument("--max-elements", type=positive_int, metavar="N", help="most elements (default 2,000,000)")
     parser.add_argument("--version", action="version", version=f"peppol-validate {__version__}")
     return parser
 

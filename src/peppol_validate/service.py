@@ -41,6 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import __version__
+from .argtypes import iso_date, positive_int
 from .batch import ValidatorSpec, warm_up
 from .loading import Limits
 from .model import Report, RuleSetRef
@@ -247,30 +248,13 @@ def _port(value: str) -> int:
     return number
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value.replace("_", ""))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
-    return number
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
-
-
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``peppol-validate serve`` to a parser (or a subparser)."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
     parser.add_argument(
         "--max-bytes",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_MAX_BYTES,
         metavar="N",
         help="largest request body in bytes; larger ones get 413 (default 10 MiB)",
@@ -280,12 +264,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="choose rule releases in force on this date (default: the day of each request)",
     )
     parser.add_argument("--download", action="store_true", help="allow downloading missing pack files (verified)")
-    parser.add_argument("--workers", type=_positive, default=1, metavar="N", help="server processes (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N", help="server processes (default 1)")
     parser.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import time
+from collections import abc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,7 @@ from typing import Any
 from lxml import etree
 
 from ..detect import Detection
-from ..layers import LayerOutcome, RunContext, _done, _error
+from ..layers import LayerOutcome, PackSource, RunContext, _done, _error
 from ..loading import LoadedDocument
 from ..locations import element_path
 from ..model import AuthorityCode, Finding, Severity
@@ -172,6 +173,32 @@ def make_finding(
         authority_codes=list(entry.codes),
         fix=entry.fix,
     )
+
+
+def element_text(el: etree._Element | None) -> str:
+    """An element's text with surrounding whitespace removed ('' when absent)."""
+    if el is None or el.text is None:
+        return ""
+    return str(el.text).strip()
+
+
+def elements(node: etree._Element, path: str, namespaces: abc.Mapping[str, str]) -> list[etree._Element]:
+    """The elements an XPath selects from ``node`` (other result kinds are dropped)."""
+    result = node.xpath(path, namespaces=dict(namespaces))
+    return [r for r in result if isinstance(r, etree._Element)] if isinstance(result, list) else []
+
+
+def packs_of(options: Any) -> PackSource:
+    """The packs a country layer reads official files from: the validator's own (``Options.packs``).
+
+    Options built by hand without packs fall back to the configured mirror and cache (never downloading).
+    """
+    packs: PackSource | None = getattr(options, "packs", None)
+    if packs is not None:
+        return packs
+    from ..config import pack_store
+
+    return pack_store()
 
 
 #: A Python check: reads the run context, yields findings.

@@ -23,7 +23,7 @@ from stdnum import iban as stdnum_iban
 from ...layers import RunContext
 from ...loading import LoadedDocument
 from ...model import Finding
-from ..base import Check, make_finding
+from ..base import Check, element_text, elements, make_finding
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -48,15 +48,11 @@ CII_DATE_FORMAT = "102"
 
 
 def _text(el: etree._Element | None) -> str:
-    if el is None or el.text is None:
-        return ""
-    return str(el.text).strip()
+    return element_text(el)
 
 
 def _xpath(node: etree._Element, path: str) -> list[etree._Element]:
-    result = node.xpath(path, namespaces=NS)
-    assert isinstance(result, list)
-    return [r for r in result if isinstance(r, etree._Element)]
+    return elements(node, path, NS)
 
 
 def _first(node: etree._Element, path: str) -> etree._Element | None:
@@ -207,6 +203,13 @@ def _iban_hits(root: etree._Element, cii: bool) -> Iterator[Hit]:
     yield from (h for h in hits if h is not None)
 
 
+#: Every cbc element whose name ends in "Date", selected by libxml2 in one pass (a Python walk cost ~0.1 ms).
+_UBL_DATES = etree.XPath(
+    "//cbc:*[substring(local-name(), string-length(local-name()) - 3) = 'Date']",
+    namespaces={"cbc": _CBC.strip("{}")},
+)
+
+
 def _date_hits(root: etree._Element, cii: bool) -> Iterator[Hit]:
     if cii:
         path = "//udt:DateTimeString | //udt:DateString | //qdt:DateTimeString | //qdt:DateString"
@@ -225,10 +228,8 @@ def _date_hits(root: etree._Element, cii: bool) -> Iterator[Hit]:
                     "form the API reads as YYYY-MM-DD.",
                 )
         return
-    for el in root.iter(f"{_CBC}*"):
+    for el in _UBL_DATES(root):
         local = etree.QName(el).localname
-        if not local.endswith("Date"):
-            continue
         if local == "IssueDate":
             family = "ISSUE_DATE" if el.getparent() is root else "REFERENCE_DATE"
         else:

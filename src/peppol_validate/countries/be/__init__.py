@@ -26,7 +26,7 @@ from ...detect import DocumentKind
 from ...layers import LayerOutcome, PackSource, RunContext, SchematronLayer
 from ...model import LayerResult, LayerStatus
 from ...plan import RuleSetSpec
-from ..base import PythonChecksLayer
+from ..base import PythonChecksLayer, packs_of
 from .checks import checks as belgian_checks
 from .checks import is_belgian
 
@@ -119,19 +119,6 @@ class UblBeLayer:
         return self.inner.run(ctx)
 
 
-@lru_cache(maxsize=1)
-def _default_packs() -> PackSource:
-    """The packs when the options carry none: $PEPPOL_VALIDATE_PACKS and the per-user cache, never downloading."""
-    from ...config import pack_store
-
-    return pack_store()
-
-
-def _packs(options: Options) -> PackSource:
-    packs: PackSource | None = getattr(options, "packs", None)
-    return packs if packs is not None else _default_packs()
-
-
 def uses_peppol_rules(plan: Plan) -> bool:
     """True when the plan runs a Peppol BIS rule set (which holds PEPPOL-COMMON-R043)."""
     return any(spec.family.startswith("peppol") for spec in plan.rule_sets)
@@ -143,5 +130,5 @@ def layers(detection: Detection, as_of: date, plan: Plan, options: Options) -> l
         return []
     out: list[Layer] = [BelgianChecksLayer(LAYER_NAME, VERSION, belgian_checks(peppol_r043=uses_peppol_rules(plan)))]
     if UBLBE_OPTION in options.optional_rule_sets and detection.syntax == "ubl":
-        out.append(UblBeLayer(ublbe_spec(), _packs(options)))
+        out.append(UblBeLayer(ublbe_spec(), packs_of(options)))
     return out

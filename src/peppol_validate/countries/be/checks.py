@@ -31,7 +31,7 @@ from stdnum.be import ogm_vcs
 from ...layers import RunContext
 from ...loading import LoadedDocument
 from ...model import Finding
-from ..base import Check, make_finding
+from ..base import Check, element_text, elements, make_finding
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -52,16 +52,11 @@ _OGM_PAPER = re.compile(r"[0-9]{3}/[0-9]{4}/[0-9]{5}")
 
 
 def _text(el: etree._Element | None) -> str:
-    """The element's text with surrounding whitespace removed ('' when absent)."""
-    if el is None or el.text is None:
-        return ""
-    return str(el.text).strip()
+    return element_text(el)
 
 
 def _xpath(node: etree._Element, path: str) -> list[etree._Element]:
-    result = node.xpath(path, namespaces=NS)
-    assert isinstance(result, list)
-    return [r for r in result if isinstance(r, etree._Element)]
+    return elements(node, path, NS)
 
 
 def is_cii(root: etree._Element) -> bool:

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from ...detect import Detection, DocumentKind, Profile, party_countries
-from ...layers import LayerOutcome, PackSource, RunContext, SchematronLayer
+from ...layers import LayerOutcome, RunContext, SchematronLayer
 from ...model import AuthorityCode
 from ...plan import RuleSetSpec
-from ..base import PythonChecksLayer
+from ..base import PythonChecksLayer, packs_of
 from . import identifiers
 
 if TYPE_CHECKING:
@@ -171,19 +171,6 @@ class FrenchRulesLayer(SchematronLayer):
         return outcome
 
 
-@lru_cache(maxsize=1)
-def _default_packs() -> PackSource:
-    """The packs when the options carry none: $PEPPOL_VALIDATE_PACKS and the per-user cache, never downloading."""
-    from ...config import pack_store
-
-    return pack_store()
-
-
-def _packs(options: Options) -> PackSource:
-    packs: PackSource | None = getattr(options, "packs", None)
-    return packs if packs is not None else _default_packs()
-
-
 def rule_sets_for(
     syntax: str | None, customization_id: str | None, as_of: date
 ) -> tuple[list[FrenchRuleSet], list[str]]:
@@ -209,7 +196,7 @@ def layers(detection: Detection, as_of: date, plan: Plan, options: Options) -> l
     if detection.kind not in _SYNTAXES or not detection_is_french(detection):
         return []
     chosen, notes = rule_sets_for(detection.syntax, detection.customization_id, as_of)
-    packs = _packs(options)
+    packs = packs_of(options)
     out: list[Layer] = [FrenchRulesLayer(r.spec, packs) for r in chosen]
     out.append(PythonChecksLayer(LAYER_NAME, VERSION, identifiers.checks()))
     plan.notes.extend(n for n in notes if n not in plan.notes)
