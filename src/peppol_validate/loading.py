@@ -206,20 +206,24 @@ class _LineIndex:
     columns: list[int]  # 1-based; -1 when the start tag began on an earlier line
 
 
+#: The options of every parser this module creates: no entity resolution, no network, no DTD, libxml2's caps on.
+_HARDENED: Final[dict[str, bool]] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+    "remove_comments": False,
+    "collect_ids": False,
+}
+
+
 def parser() -> etree.XMLParser:
     """Return this thread's hardened XML parser (no DTDs, no entity resolution, no network)."""
     cached: etree.XMLParser | None = getattr(_local, "parser", None)
     if cached is None:
-        cached = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-            remove_comments=False,
-            collect_ids=False,
-        )
+        cached = etree.XMLParser(**_HARDENED)
         cached.resolvers.add(_NoExternalResolver())
         _local.parser = cached
     return cached
@@ -809,17 +813,7 @@ def _dtd_forbidden(line: int | None, column: int | None) -> LoadError:
 
 def _parse_streaming(data: bytes, limits: Limits) -> etree._Element:
     """Parse event by event, stopping as soon as the element or namespace limit is exceeded."""
-    pull = etree.XMLPullParser(
-        events=("start", "start-ns"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        remove_comments=False,
-        collect_ids=False,
-    )
+    pull = etree.XMLPullParser(events=("start", "start-ns"), **_HARDENED)
     pull.resolvers.add(_NoExternalResolver())
     elements = 0
     namespaces: set[tuple[str | bytes, str | bytes]] = set()
