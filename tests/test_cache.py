@@ -204,7 +204,7 @@ def test_concurrent_writers_of_the_same_key(cache: ResultCache) -> None:
     key = ResultCache.key(DOC, fingerprint=fp())
     reports = [sample(), sample(Verdict.VALID)]
     errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
     def writer(n: int) -> None:
         try:

@@ -15,7 +15,6 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -73,10 +72,29 @@ def sequential(validator: Validator) -> dict[Path, Key]:
 
 
 def _in_threads(worker: Callable[[int], list[tuple[Path, Key]]]) -> list[tuple[Path, Key]]:
-    """Run ``worker(i)`` in THREADS threads at once; re-raise the first exception any of them raised."""
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        futures = [pool.submit(worker, i) for i in range(THREADS)]
-        return [item for future in futures for item in future.result(timeout=600)]
+    """Run ``worker(i)`` in THREADS threads at once; re-raise the first exception any of them raised.
+
+    Plain threads, all started before any waits: a thread pool may start fewer threads than tasks, which would
+    leave the workers' start barrier short of parties.
+    """
+    results: list[list[tuple[Path, Key]]] = [[] for _ in range(THREADS)]
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            results[i] = worker(i)
+        except BaseException as exc:  # re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(thread.is_alive() for thread in threads), "a worker thread did not finish"
+    if errors:
+        raise errors[0]
+    return [item for items in results for item in items]
 
 
 def _rotated(i: int) -> list[Path]:
@@ -119,7 +137,6 @@ def test_separate_validators_in_separate_threads(sequential: dict[Path, Key], st
 
 COLD_START = """
 import sys, threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from peppol_validate import make_validator
@@ -128,12 +145,17 @@ paths = [Path(p) for p in sys.argv[1:]]
 validator = make_validator(packs={packs!r}, as_of=date(2026, 11, 24))
 start = threading.Barrier({threads})
 
+runs = [[] for _ in range({threads})]
+
 def work(i):
     start.wait(timeout=60)
-    return [(str(p), validator.validate(p).verdict.value) for p in paths[i:] + paths[:i]]
+    runs[i] = [(str(p), validator.validate(p).verdict.value) for p in paths[i:] + paths[:i]]
 
-with ThreadPoolExecutor({threads}) as pool:
-    runs = [f.result() for f in [pool.submit(work, i) for i in range({threads})]]
+threads = [threading.Thread(target=work, args=(i,)) for i in range({threads})]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(timeout=600)
 for run in runs:
     for name, verdict in sorted(run):
         print(name, verdict)

@@ -267,18 +267,23 @@ def test_content_hash_is_sha256_of_the_bytes() -> None:
 
 def test_concurrent_threads_on_the_ledger(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
-    barrier = threading.Barrier(16)
+    # Plain threads, all started: a thread pool may start fewer threads than tasks, and the barrier would wait
+    # forever; the barrier's timeout bounds the test anyway.
+    barrier = threading.Barrier(16, timeout=60)
+    results = [0] * 16
 
-    def work(i: int) -> int:
+    def work(i: int) -> None:
         ledger = Ledger(path)  # each thread its own object on the same file
         barrier.wait()
-        found = 0
         for n in range(20):
-            found += len(ledger.record([InvoiceKey("IT1", "*", f"N{n}", "2026-01-01")], f"hash-{i}"))
-        return found
+            results[i] += len(ledger.record([InvoiceKey("IT1", "*", f"N{n}", "2026-01-01")], f"hash-{i}"))
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(work, range(16)))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
     # for each of the 20 numbers the first writer is clean and the k-th sees k-1 earlier ones
     assert sum(results) == 20 * sum(range(16))
     assert Ledger(path).count() == 16 * 20
