@@ -690,3 +690,20 @@ def test_encrypted_pdf_is_unreadable() -> None:
     with pytest.raises(LoadError) as info:
         load(out.getvalue())
     assert info.value.code == "pdf-unreadable" and "password" in info.value.message
+
+
+def test_directories_pick_up_factur_x_pdfs(tmp_path: Path) -> None:
+    """A directory holding a Factur-X PDF: the CLI finds it and validates its embedded CII invoice."""
+    import io
+    import json as _json
+
+    from peppol_validate.cli import main
+
+    (tmp_path / "invoice.pdf").write_bytes(_pdf_with(("factur-x.xml", CII_INVOICE.read_bytes())))
+    out = io.StringIO()
+    code = main(
+        ["--packs", str(PACKS), "--no-cache", "--format", "json", str(tmp_path)], stdout=out, stderr=io.StringIO()
+    )
+    documents = _json.loads(out.getvalue())["documents"]
+    assert [Path(d["path"]).name for d in documents] == ["invoice.pdf"]
+    assert documents[0]["document_type"] == "cii" and code == 0

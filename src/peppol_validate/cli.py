@@ -43,7 +43,8 @@ packs:
   peppol-validate packs verify [PACK..] check every local file against its pinned SHA-256
 """
 
-DOCUMENT_SUFFIXES = (".xml", ".XML")
+#: What a directory search picks up: XML documents and PDFs (Factur-X / ZUGFeRD carry their XML inside).
+DOCUMENT_SUFFIXES = (".xml", ".XML", ".pdf", ".PDF")
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def expand_paths(items: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Expand files, directories (recursively, *.xml) and globs; return (files, items that matched nothing)."""
+    """Expand files, directories (recursively, *.xml and *.pdf) and globs; return (files, unmatched items)."""
     files: list[str] = []
     missing: list[str] = []
     for item in items:
