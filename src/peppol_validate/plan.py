@@ -41,6 +41,20 @@ class RuleSetSpec:
     note: str | None = None
     source: str = "packs"
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RuleSetSpec:
+        """A rule set from its data-file entry (id, family, version, title, file, valid_from, phase?, note?)."""
+        return cls(
+            id=raw["id"],
+            family=raw["family"],
+            version=raw["version"],
+            title=raw["title"],
+            file=raw["file"],
+            valid_from=_date(raw["valid_from"]),
+            phase=raw.get("phase"),
+            note=raw.get("note"),
+        )
+
 
 @dataclass
 class Plan:
@@ -102,19 +116,7 @@ def catalogue() -> Catalogue:
         SchemaSpec(s["id"], s["version"], s["file"], s["root"], _date(s["valid_from"])) for s in raw["schemas"]
     )
     kinds = {s["id"]: tuple(s["kinds"]) for s in raw["schemas"]}
-    rule_sets = tuple(
-        RuleSetSpec(
-            id=r["id"],
-            family=r["family"],
-            version=r["version"],
-            title=r["title"],
-            file=r["file"],
-            valid_from=_date(r["valid_from"]),
-            phase=r.get("phase"),
-            note=r.get("note"),
-        )
-        for r in raw["rule_sets"]
-    )
+    rule_sets = tuple(RuleSetSpec.from_dict(r) for r in raw["rule_sets"])
     scenarios = tuple((s["syntax"], s["profile"], tuple(s["families"])) for s in raw["scenarios"])
     return Catalogue(schemas, kinds, rule_sets, scenarios, dict(raw.get("schema_aliases", {})))
 

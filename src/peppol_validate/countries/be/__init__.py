@@ -57,16 +57,7 @@ def data() -> dict[str, Any]:
 
 def ublbe_spec() -> RuleSetSpec:
     """The UBL.BE rule set (a pack path), from the data file."""
-    raw = data()["ublbe"]
-    return RuleSetSpec(
-        id=raw["id"],
-        family=raw["family"],
-        version=raw["version"],
-        title=raw["title"],
-        file=raw["file"],
-        valid_from=date.fromisoformat(raw["valid_from"]),
-        note=raw.get("note"),
-    )
+    return RuleSetSpec.from_dict(data()["ublbe"])
 
 
 def _skipped(layer: str, name: str, version: str, started: float) -> LayerOutcome:

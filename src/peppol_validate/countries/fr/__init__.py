@@ -88,15 +88,7 @@ def data() -> FrenchData:
     )
     rule_sets = tuple(
         FrenchRuleSet(
-            spec=RuleSetSpec(
-                id=r["id"],
-                family=r["family"],
-                version=r["version"],
-                title=r["title"],
-                file=r["file"],
-                valid_from=date.fromisoformat(r["valid_from"]),
-                note=r.get("note"),
-            ),
+            spec=RuleSetSpec.from_dict(r),
             syntax=r["syntax"],
             documents=r["documents"],
             mode=r["mode"],
