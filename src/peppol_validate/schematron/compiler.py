@@ -474,11 +474,16 @@ class _Compiler:
             for attr in ("id", "role", "flag"):
                 if rule.get(attr):
                     fired.set(attr, rule.get(attr, ""))
+        records: list[str] = []  # compact output: consecutive assertions become one value-of
         for child in self._expand_extends(rule):
             if child.tag == _S + "let":
+                self._flush(tpl, records)
                 tpl.append(self._variable(child))
             elif child.tag in (_S + "assert", _S + "report"):
-                self._assertion(tpl, rule, child, pattern)
+                record = self._assertion(tpl, rule, child, pattern)
+                if record is not None:
+                    records.append(record)
+        self._flush(tpl, records)
         if walk is None:
             return  # targeted: the pattern's nodes were selected up front
         if context.strip() == "/":
@@ -487,7 +492,16 @@ class _Compiler:
             # Attribute and text contexts have no children: the walk is empty there, which is harmless.
             etree.SubElement(tpl, _X + "apply-templates", select=walk, mode=mode)
 
-    def _assertion(self, tpl: etree._Element, rule: etree._Element, el: etree._Element, pattern: str) -> None:
+    @staticmethod
+    def _flush(tpl: etree._Element, records: list[str]) -> None:
+        """Emit the pending compact records of a rule as one ``xsl:value-of`` (one instruction, not one per assert)."""
+        if records:
+            select = records[0] if len(records) == 1 else "(" + ", ".join(records) + ")"
+            etree.SubElement(tpl, _X + "value-of", select=select, separator="")
+            records.clear()
+
+    def _assertion(self, tpl: etree._Element, rule: etree._Element, el: etree._Element, pattern: str) -> str | None:
+        """Register one assert/report; in compact output return its record expression, in SVRL emit it."""
         kind: Literal["assert", "report"] = "assert" if el.tag == _S + "assert" else "report"
         test = el.get("test", "")
         message = _MessageBuilder()
@@ -515,19 +529,19 @@ class _Compiler:
             business_terms=tuple(dict.fromkeys(_BUSINESS_TERM.findall(static_text))),
         )
         self.assertions.append(assertion)
-        cond = f"not(({test}))" if kind == "assert" else f"(({test}))"
-        xif = etree.SubElement(tpl, _X + "if", test=cond)
         subject = el.get("subject") or el.get("location") or rule.get("subject")
         path_expr = f"path(({subject})[1])" if subject else "path(.)"
         if self.output == "compact":
-            fields = [str(index), path_expr, message.expression() if message.dynamic else "''"]
+            # The record: index, location, message[, diagnostics], joined like xsl:value-of's separator would.
+            fields = [f"'{index}'", path_expr, message.expression() if message.dynamic else "''"]
             if diag_builder.parts:
                 fields.append(diag_builder.expression())
-            select = "(" + ", ".join(fields) + ")"
-            etree.SubElement(xif, _X + "value-of", select=select, separator=FIELD_SEP)
-            text = etree.SubElement(xif, _X + "text")
-            text.text = RECORD_SEP
-            return
+            record = f"concat(string-join(({', '.join(fields)}), '{FIELD_SEP}'), '{RECORD_SEP}')"
+            if kind == "assert":
+                return f"(if (({test})) then () else {record})"
+            return f"(if (({test})) then {record} else ())"
+        cond = f"not(({test}))" if kind == "assert" else f"(({test}))"
+        xif = etree.SubElement(tpl, _X + "if", test=cond)
         tag = "failed-assert" if kind == "assert" else "successful-report"
         rec = etree.SubElement(xif, _V + tag)
         etree.SubElement(rec, _X + "attribute", name="location", select=path_expr)
@@ -545,6 +559,7 @@ class _Compiler:
             etree.SubElement(txt, _X + "value-of", select=message.expression())
         else:
             txt.text = static_text
+        return None
 
 
 def compile_schematron(
