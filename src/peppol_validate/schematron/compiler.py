@@ -23,6 +23,7 @@ from typing import Literal
 from lxml import etree
 
 from ..errors import SchematronCompileError
+from .rewrite import CodeListRewriter
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -280,6 +281,7 @@ class _Compiler:
         self.namespaces: dict[str, str] = {}
         self.diagnostics: dict[str, etree._Element] = {}
         self.abstract_rules: dict[str, etree._Element] = {}
+        self.rewriter = CodeListRewriter()
 
     # -- collection ---------------------------------------------------------------------------------------
     def _collect(self) -> list[etree._Element]:
@@ -367,6 +369,7 @@ class _Compiler:
                 raise SchematronCompileError(f"{self.path}: variable ${name} is declared twice at global level")
             seen.add(name)
             sheet.append(self._variable(let))
+            self.rewriter.note_global(name, let.get("value"))
 
         main = etree.SubElement(sheet, _X + "template", match="/")
         target: etree._Element = main
@@ -391,6 +394,11 @@ class _Compiler:
             select = self._pattern(sheet, pattern, mode, name)
             if select is not None:
                 etree.SubElement(target, _X + "apply-templates", select=select, mode=mode)
+        # The code-list maps the rewritten tests look up (built once per run).
+        for name, select in self.rewriter.declarations():
+            if name in seen:
+                raise SchematronCompileError(f"{self.path}: variable ${name} clashes with the compiler's own")
+            main.addprevious(etree.Element(_X + "variable", name=name, select=select))
 
         title_el = self.root.find(_S + "title")
         return CompiledSchematron(
@@ -475,12 +483,14 @@ class _Compiler:
                 if rule.get(attr):
                     fired.set(attr, rule.get(attr, ""))
         records: list[str] = []  # compact output: consecutive assertions become one value-of
-        for child in self._expand_extends(rule):
+        body = self._expand_extends(rule)
+        local_names = frozenset(c.get("name", "") for c in body if c.tag == _S + "let")
+        for child in body:
             if child.tag == _S + "let":
                 self._flush(tpl, records)
                 tpl.append(self._variable(child))
             elif child.tag in (_S + "assert", _S + "report"):
-                record = self._assertion(tpl, rule, child, pattern)
+                record = self._assertion(tpl, rule, child, pattern, local_names)
                 if record is not None:
                     records.append(record)
         self._flush(tpl, records)
@@ -500,10 +510,13 @@ class _Compiler:
             etree.SubElement(tpl, _X + "value-of", select=select, separator="")
             records.clear()
 
-    def _assertion(self, tpl: etree._Element, rule: etree._Element, el: etree._Element, pattern: str) -> str | None:
+    def _assertion(
+        self, tpl: etree._Element, rule: etree._Element, el: etree._Element, pattern: str, local_names: frozenset[str]
+    ) -> str | None:
         """Register one assert/report; in compact output return its record expression, in SVRL emit it."""
         kind: Literal["assert", "report"] = "assert" if el.tag == _S + "assert" else "report"
         test = el.get("test", "")
+        xpath = self.rewriter.rewrite(test, local_names)
         message = _MessageBuilder()
         message.feed(el)
         diag_builder = _MessageBuilder()
@@ -538,9 +551,9 @@ class _Compiler:
                 fields.append(diag_builder.expression())
             record = f"concat(string-join(({', '.join(fields)}), '{FIELD_SEP}'), '{RECORD_SEP}')"
             if kind == "assert":
-                return f"(if (({test})) then () else {record})"
-            return f"(if (({test})) then {record} else ())"
-        cond = f"not(({test}))" if kind == "assert" else f"(({test}))"
+                return f"(if (({xpath})) then () else {record})"
+            return f"(if (({xpath})) then {record} else ())"
+        cond = f"not(({xpath}))" if kind == "assert" else f"(({xpath}))"
         xif = etree.SubElement(tpl, _X + "if", test=cond)
         tag = "failed-assert" if kind == "assert" else "successful-report"
         rec = etree.SubElement(xif, _V + tag)
