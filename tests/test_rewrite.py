@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from peppol_validate.schematron.rewrite import CodeListRewriter
+from peppol_validate.schematron.rewrite import CodeListRewriter, absence_steps
 from peppol_validate.schematron.runtime import processor, to_xdm
 
 CODES = ["AED", "EUR", "USD", "C62", "0088", "9925", "XXX", "H87"]
@@ -138,3 +138,29 @@ def test_rewritten_forms_answer_like_the_official_forms(values: list[str], split
         official = _executable(form, False).transform_to_string(xdm_node=xdm)
         rewritten = _executable(form, True).transform_to_string(xdm_node=xdm)
         assert official == rewritten, (form, values, split)
+
+
+def test_absence_steps_only_for_plain_paths_under_not() -> None:
+    assert absence_steps("not(ext:UBLExtensions)") == ("ext:UBLExtensions",)
+    assert absence_steps("not(cac:X  /cbc:Y/@schemeID)") == ("cac:X", "cbc:Y", "@schemeID")
+    assert absence_steps("not((cac:InvoiceLine|cac:CreditNoteLine)/cbc:Note)") == (
+        "(cac:InvoiceLine|cac:CreditNoteLine)",
+        "cbc:Note",
+    )
+    # predicates after the first step are left out of the steps (the prefix is still a necessary condition)
+    assert absence_steps("not(a/b[c = 'x' or d]/e)") == ("a", "b", "e")
+    for test in [
+        "not(cbc:UBLVersionID) or cbc:UBLVersionID = '2.1'",  # not only a not()
+        "not(a) and not(b)",
+        "not(a/b or c)",  # an operator after the path: c alone can make it fail
+        "not(a/b = 'x')",
+        "not(a/b[c]/e = 1)",
+        "not(a | b)",
+        "not(//cac:A/cbc:B)",  # not relative to the context
+        "not(cac:A[1]/cbc:B)",  # a predicate on the first step
+        "not(exists(cac:A))",
+        "not(count(x))",
+        "not(a/b/text())",
+        "not(.)",
+    ]:
+        assert absence_steps(test) is None, test

@@ -23,7 +23,7 @@ from typing import Literal
 from lxml import etree
 
 from ..errors import SchematronCompileError
-from .rewrite import CodeListRewriter
+from .rewrite import CodeListRewriter, absence_steps
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -39,6 +39,9 @@ FIELD_SEP = "\t"
 RECORD_SEP = "\n"
 
 _BUSINESS_TERM = re.compile(r"\b(B[TG]-\d+)\b")
+
+#: A compact record waiting to be emitted: the steps of its ``not(path)`` test (None: another form) and its XPath.
+_Record = tuple[tuple[str, ...] | None, str]
 
 
 @dataclass(frozen=True)
@@ -482,7 +485,7 @@ class _Compiler:
             for attr in ("id", "role", "flag"):
                 if rule.get(attr):
                     fired.set(attr, rule.get(attr, ""))
-        records: list[str] = []  # compact output: consecutive assertions become one value-of
+        records: list[_Record] = []  # compact output: (path steps, record); one value-of per run
         body = self._expand_extends(rule)
         local_names = frozenset(c.get("name", "") for c in body if c.tag == _S + "let")
         for child in body:
@@ -492,7 +495,7 @@ class _Compiler:
             elif child.tag in (_S + "assert", _S + "report"):
                 record = self._assertion(tpl, rule, child, pattern, local_names)
                 if record is not None:
-                    records.append(record)
+                    records.append((absence_steps(child.get("test", "")), record))
         self._flush(tpl, records)
         if walk is None:
             return  # targeted: the pattern's nodes were selected up front
@@ -503,10 +506,11 @@ class _Compiler:
             etree.SubElement(tpl, _X + "apply-templates", select=walk, mode=mode)
 
     @staticmethod
-    def _flush(tpl: etree._Element, records: list[str]) -> None:
+    def _flush(tpl: etree._Element, records: list[_Record]) -> None:
         """Emit the pending compact records of a rule as one ``xsl:value-of`` (one instruction, not one per assert)."""
         if records:
-            select = records[0] if len(records) == 1 else "(" + ", ".join(records) + ")"
+            parts = _guarded(records, 0)
+            select = parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
             etree.SubElement(tpl, _X + "value-of", select=select, separator="")
             records.clear()
 
@@ -573,6 +577,31 @@ class _Compiler:
         else:
             txt.text = static_text
         return None
+
+
+def _guarded(records: list[_Record], depth: int) -> list[str]:
+    """The records, consecutive ``not(a/b/...)`` asserts sharing a path prefix nested under ``exists(prefix)``.
+
+    Such asserts cannot fail where the prefix selects nothing, so they are evaluated only where it selects
+    something; the records keep their order.
+    """
+    parts: list[str] = []
+    i = 0
+    while i < len(records):
+        steps, record = records[i]
+        j = i + 1
+        if steps is not None and len(steps) > depth:
+            key = steps[: depth + 1]
+            while j < len(records) and (other := records[j][0]) is not None and other[: depth + 1] == key:
+                j += 1
+        if j - i > 1:
+            assert steps is not None
+            inner = ", ".join(_guarded(records[i:j], depth + 1))
+            parts.append(f"(if (exists({'/'.join(steps[: depth + 1])})) then ({inner}) else ())")
+        else:
+            parts.append(record)
+        i = j
+    return parts
 
 
 def compile_schematron(
