@@ -139,3 +139,28 @@ def test_patterns_that_must_walk_the_tree_still_work(tmp_path: Path) -> None:
     assert 'select="."' in compiled.xslt  # this pattern walks
     fired = SchematronExecutable(compiled).run(to_xdm(etree.parse(str(DATA / "doc.xml"))))
     assert Counter(f.assertion.id for f in fired) == Counter({"W-ABC": 2, "W-OTHER": 2})
+
+
+def test_large_rule_sets_run_as_several_stylesheets_with_the_findings_of_one() -> None:
+    from .conftest import CORPUS, PACKS
+
+    sch = PACKS / "en16931-cen/ubl/schematron/EN16931-UBL-validation.sch"
+    compact = compile_schematron(sch)
+    svrl = compile_schematron(sch, output="svrl")
+    assert len(compact.stylesheets) > 1  # CEN's three patterns: about 1,000 asserts
+    assert len(svrl.stylesheets) == 1
+    assert svrl.patterns == compact.patterns
+    total = 0
+    for doc in sorted((CORPUS / "ubl/invalid").glob("*.xml")):
+        xdm = to_xdm(etree.parse(str(doc)))
+        fired = Counter((f.assertion.id, f.location) for f in SchematronExecutable(compact).run(xdm))
+        out = etree.fromstring(SchematronExecutable(svrl).run_text(xdm).encode())
+        expected = Counter(
+            (e.get("id"), e.get("location"))
+            for e in out.iter(
+                "{http://purl.oclc.org/dsdl/svrl}failed-assert", "{http://purl.oclc.org/dsdl/svrl}successful-report"
+            )
+        )
+        assert fired == expected, doc.name
+        total += sum(fired.values())
+    assert total >= 3  # the corpus' CEN failures (currency, totals, credit note type) are among them

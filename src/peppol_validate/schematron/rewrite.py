@@ -51,6 +51,7 @@ class CodeListRewriter:
     #: The map variables to declare: variable name -> tokens.
     maps: dict[str, list[str]] = field(default_factory=dict)
     _by_tokens: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
 
     def note_global(self, name: str, value: str | None) -> None:
         """Remember a global let if it is a plain list of string tokens."""
@@ -65,6 +66,7 @@ class CodeListRewriter:
             name = f"pv_codes_{len(self._by_tokens) + 1}"
             self._by_tokens[key] = name
             self.maps[name] = tokens
+        self._used.add(name)
         return name
 
     def rewrite(self, test: str, local_names: frozenset[str] = frozenset()) -> str:
@@ -115,8 +117,14 @@ class CodeListRewriter:
         out.append(test[pos:])
         return "".join(out)
 
+    def take_declarations(self) -> list[tuple[str, str]]:
+        """(name, select) of the map variables used since the last call (the current stylesheet's)."""
+        used = [name for name in self.maps if name in self._used]
+        self._used.clear()
+        return [d for d in self.declarations() if d[0] in used]
+
     def declarations(self) -> list[tuple[str, str]]:
-        """(name, select) of the global map variables to declare."""
+        """(name, select) of every global map variable the rewritten tests use."""
         # A map constructor with literal keys is built once, when Saxon compiles the stylesheet (a map:merge
         # over tokenize() would be built again on every run). Keys must be distinct in a constructor.
         return [

@@ -55,30 +55,34 @@ def to_xdm(root: etree._Element | etree._ElementTree) -> Any:
         raise SchematronRuntimeError(f"Saxon could not read the document: {exc}") from exc
 
 
+def _compile(text: str, source: str) -> Any:
+    try:
+        executable = processor().new_xslt30_processor().compile_stylesheet(stylesheet_text=text)
+    except Exception as exc:
+        raise SchematronCompileError(f"Saxon rejected the stylesheet compiled from {source}: {exc}") from exc
+    if executable is None:
+        raise SchematronCompileError(f"Saxon rejected the stylesheet compiled from {source}")
+    return executable
+
+
 class SchematronExecutable:
     """A compiled Schematron phase ready to run many times (compile once, call many)."""
 
     def __init__(self, compiled: CompiledSchematron) -> None:
         self.compiled = compiled
-        xslt = processor().new_xslt30_processor()
-        try:
-            self._executable = xslt.compile_stylesheet(stylesheet_text=compiled.xslt)
-        except Exception as exc:
-            raise SchematronCompileError(
-                f"Saxon rejected the stylesheet compiled from {compiled.source}: {exc}"
-            ) from exc
-        if self._executable is None:
-            raise SchematronCompileError(f"Saxon rejected the stylesheet compiled from {compiled.source}")
+        self._executables = [_compile(text, compiled.source) for text in compiled.stylesheets]
         self._run_lock = threading.Lock()
 
     def run_text(self, xdm_doc: Any) -> str:
-        """Run the stylesheet on a Saxon document and return its raw output (compact text or SVRL)."""
+        """Run the stylesheets on a Saxon document and return their raw output (compact text or SVRL)."""
+        out: list[str] = []
         with self._run_lock:
-            try:
-                out = self._executable.transform_to_string(xdm_node=xdm_doc)
-            except Exception as exc:
-                raise SchematronRuntimeError(str(exc).strip() or type(exc).__name__) from exc
-        return out or ""
+            for executable in self._executables:
+                try:
+                    out.append(executable.transform_to_string(xdm_node=xdm_doc) or "")
+                except Exception as exc:
+                    raise SchematronRuntimeError(str(exc).strip() or type(exc).__name__) from exc
+        return "".join(out)
 
     def run(self, xdm_doc: Any) -> list[Fired]:
         """Run the compact stylesheet on a Saxon document and return the assertions that fired."""
