@@ -17,6 +17,7 @@ from .compiler import FIELD_SEP, RECORD_SEP, Assertion, CompiledSchematron
 
 _lock = threading.Lock()
 _processor: Any = None
+_builders = threading.local()
 
 
 def processor() -> Any:
@@ -49,8 +50,11 @@ def to_xdm(root: etree._Element | etree._ElementTree) -> Any:
     if isinstance(root, etree._ElementTree):
         root = root.getroot()
     text = etree.tostring(root, encoding="unicode")
+    builder = getattr(_builders, "builder", None)
+    if builder is None:  # one Saxon document builder per thread, reused (faster than parse_xml's new one)
+        builder = _builders.builder = processor().new_document_builder()
     try:
-        return processor().parse_xml(xml_text=text)
+        return builder.parse_xml(xml_text=text)
     except Exception as exc:  # saxonche raises PySaxonApiError
         raise SchematronRuntimeError(f"Saxon could not read the document: {exc}") from exc
 
