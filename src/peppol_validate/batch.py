@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +34,9 @@ from .loading import Limits
 from .model import DocumentReport, Finding, Report, RuleSetRef, Severity, Verdict
 
 if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from rich.progress import Progress, TaskID
 
     from .validator import Validator
@@ -218,6 +218,8 @@ def _validate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, DocumentRep
 
 
 def _context(start_method: str | None) -> multiprocessing.context.BaseContext:
+    import multiprocessing  # here, not at module level: a one-file run in this process never needs it
+
     if start_method is None:
         start_method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(start_method)
@@ -250,6 +252,8 @@ class _Batch:
             self.progress(len(self.results), len(self.paths))
 
     def pool(self, workers: int) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
         self.pool_starts += 1
         return ProcessPoolExecutor(
             max_workers=workers,
@@ -260,6 +264,9 @@ class _Batch:
 
     def run(self, indices: list[int], workers: int, chunksize: int) -> tuple[list[int], list[int], bool]:
         """Run documents in one pool; return (started but unfinished, never started, pool broke)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         for i in indices:
             self.started[i] = 0
         executor = self.pool(workers)

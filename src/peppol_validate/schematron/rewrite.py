@@ -133,11 +133,15 @@ class CodeListRewriter:
         ]
 
 
+_SPECIAL = re.compile(r"['\"()\[\],]")
+
+
 def _argument_end(text: str, start: int) -> int | None:
     """Where the function argument starting at `start` ends (the top-level ',' or ')'), skipping literals."""
     depth = 0
     i = start
-    while i < len(text):
+    while (match := _SPECIAL.search(text, i)) is not None:
+        i = match.start()
         ch = text[i]
         if ch in "'\"":
             close = text.find(ch, i + 1)
@@ -151,7 +155,7 @@ def _argument_end(text: str, start: int) -> int | None:
             if depth == 0:
                 return i
             depth -= 1
-        elif ch == "," and depth == 0:
+        elif depth == 0:  # ','
             return i
         i += 1
     return None
