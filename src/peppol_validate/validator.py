@@ -3,7 +3,8 @@
 A :class:`Validator` compiles each schema and rule set once per process and validates many documents.
 Thread safety: compiled schemas and rule sets are process-wide and each is guarded by a lock, so one
 Validator may be shared by several threads (tests/test_concurrency.py), but runs of the same schema or
-rule set are serialised. For parallel throughput use several processes, each of which compiles once.
+rule set are serialised, and SaxonC holds the GIL while it compiles and runs. For parallel throughput use
+several processes, each of which compiles once.
 """
 
 from __future__ import annotations
