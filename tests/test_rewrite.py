@@ -24,6 +24,7 @@ def _rewriter() -> CodeListRewriter:
     r = CodeListRewriter()
     r.note_global("LIST", "tokenize('" + " ".join(CODES) + "', '\\s')")
     r.note_global("OTHER", "('EUR', 'USD')")
+    r.note_global("GAPPY", "tokenize(' EUR  USD', '\\s')")  # XPath gives '', 'EUR', '', 'USD'
     return r
 
 
@@ -35,6 +36,10 @@ def test_contains_code_list_becomes_a_map_lookup() -> None:
     assert "Q{http://www.w3.org/2005/xpath-functions/map}contains($pv_codes_1, $pv_v)" in out
     assert f"contains('{LITERAL}'" in out  # the fallback for values with a space
     assert r.declarations() == [("pv_codes_1", "map{" + ", ".join(f"'{c}': true()" for c in CODES) + "}")]
+
+
+def test_token_lists_keep_the_empty_strings_of_xpath_tokenize() -> None:
+    assert _rewriter().token_lists["GAPPY"] == ["", "EUR", "", "USD"]
 
 
 def test_some_over_a_global_token_list_becomes_a_map_lookup() -> None:
@@ -86,6 +91,7 @@ _FORMS = {
     "some-attr": "some $c in $LIST satisfies @code = $c",
     "some-text": "some $c in $LIST satisfies normalize-space(text()) = $c",
     "some-upper": "some $c in $LIST satisfies upper-case(.) = $c",
+    "some-gappy": "some $c in $GAPPY satisfies @code = $c",
 }
 _executables: dict[str, Any] = {}
 
@@ -102,7 +108,9 @@ def _executable(form: str, rewritten: bool) -> Any:
         sheet = (
             '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="3.0">'
             '<xsl:output method="text"/>'
-            f"<xsl:variable name=\"LIST\" select=\"tokenize('{' '.join(CODES)}', '\\s')\"/>{maps}"
+            f"<xsl:variable name=\"LIST\" select=\"tokenize('{' '.join(CODES)}', '\\s')\"/>"
+            "<xsl:variable name=\"GAPPY\" select=\"tokenize(' EUR  USD', '\\s')\"/>"
+            f"{maps}"
             '<xsl:template match="/"><xsl:for-each select="/doc/v">'
             f'<xsl:try select="if ({test}) then 1 else 0"><xsl:catch select="\'E\'"/></xsl:try>'
             "</xsl:for-each></xsl:template></xsl:stylesheet>"

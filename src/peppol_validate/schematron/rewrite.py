@@ -57,7 +57,10 @@ class CodeListRewriter:
         """Remember a global let if it is a plain list of string tokens."""
         match = _TOKENIZE.match(value or "")
         if match:
-            self.token_lists[name] = match.group("items").split()
+            # Exactly what XPath's tokenize($s, '\s') returns: empty strings included (between two separators or
+            # at either end), none for an empty input.
+            items = match.group("items")
+            self.token_lists[name] = re.split(r"[ \t\n\r]", items) if items else []
 
     def _map_for(self, tokens: list[str]) -> str:
         key = tuple(tokens)
