@@ -21,15 +21,18 @@ from lxml import etree
 from peppol_validate.countries.base import catalogue
 from peppol_validate.countries.it import identifiers as ids
 from peppol_validate.detect import detect
+from peppol_validate.errors import PackError, PackMissingError
 from peppol_validate.layers import RunContext
 from peppol_validate.loading import Limits, load
-from peppol_validate.model import Finding, Severity
-from peppol_validate.validator import Options
+from peppol_validate.model import Finding, Severity, Verdict
+from peppol_validate.packs import PackStore
+from peppol_validate.validator import Options, Validator
 
 from .conftest import CORPUS, PACKS
 
 DOCS = CORPUS / "it" / "identifiers"
-OPTIONS = Options(limits=Limits())
+STORE = PackStore(mirror=PACKS, allow_download=False)
+OPTIONS = Options(limits=Limits(), packs=STORE)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -442,12 +445,12 @@ def test_every_registry_code_of_the_csv_is_out_of_reach() -> None:
     assert {"00300", "00301", "00302", "00303", "00304", "00305", "00306"} <= listed
 
 
-def test_iso_country_list_is_the_en16931_one_without_kosovo() -> None:
+def test_iso_country_list_is_the_en16931_one() -> None:
     sch = (PACKS / "en16931-cen/ubl/schematron/codelist/EN16931-UBL-codes.sch").read_text("utf-8")
     rule = sch[sch.index('context="cac:Country/cbc:IdentificationCode"') :]
     codes = set(re.search(r"contains\(' ([A-Z0-9 ]+) '", rule).group(1).split())  # type: ignore[union-attr]
-    assert codes - {"1A"} == ids.ISO_COUNTRIES
-    assert ids.EU_VAT_COUNTRIES <= ids.ISO_COUNTRIES and "IT" not in ids.EU_VAT_COUNTRIES
+    assert ids.country_codes(STORE) == codes
+    assert codes >= ids.EU_VAT_COUNTRIES and "IT" not in ids.EU_VAT_COUNTRIES
 
 
 def test_fatturapa_xsd_findings_carry_sdi_00200(validator) -> None:  # type: ignore[no-untyped-def]
@@ -530,3 +533,32 @@ def test_corpus_documents_exist_for_every_identifier_rule() -> None:
     for p in (DOCS / "invalid").glob("*.xml"):
         assert p.with_suffix(".expected.json").is_file()
     assert len(list((DOCS / "valid").glob("*.xml"))) == 8
+
+
+def test_country_codes_are_br_cl_14s_list_from_the_packs() -> None:
+    codes = ids.country_codes(STORE)
+    assert {"IT", "DE", "GR", "GB", "XI", "US", "FR"} <= codes  # XI: Northern Ireland, in the EN 16931 list
+    assert not {"EL", "UK", "OO", "ZZ"} & codes
+    assert 240 <= len(codes) <= 260  # ISO 3166-1 alpha-2 has 249 codes
+
+
+class _WithoutCountryList:
+    """The packs, except the file with BR-CL-14's country list."""
+
+    def path(self, rel: str):  # type: ignore[no-untyped-def]
+        if rel == ids.COUNTRY_LIST_FILE:
+            raise PackMissingError(f"pack file {rel} is not available")
+        return STORE.path(rel)
+
+    def ensure(self, prefix: str):  # type: ignore[no-untyped-def]
+        return STORE.ensure(prefix)
+
+
+def test_without_the_country_list_the_italian_layer_is_not_validated() -> None:
+    with pytest.raises(PackError):
+        list(ids.check_parties(None, packs=None))  # type: ignore[arg-type]
+    validator = Validator(packs=_WithoutCountryList(), as_of=date(2026, 11, 24))
+    report = validator.validate(base("cross-border-eu-buyer.xml"))
+    assert report.verdict is Verdict.NOT_VALIDATED
+    assert [f.rule_id for f in report.findings if f.rule_id == "NOT-VALIDATED"] == ["NOT-VALIDATED"]
+    assert "EN16931-UBL-codes.sch" in " ".join(f.message for f in report.findings)

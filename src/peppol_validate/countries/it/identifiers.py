@@ -31,9 +31,11 @@ left to the XSD finding (SDI 00200), so that one mistake gives one finding.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -42,25 +44,39 @@ from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 from stdnum.it import codicefiscale, iva
 
+from ...errors import PackError
 from ...model import Finding
 from ..base import Check, make_finding
 
 if TYPE_CHECKING:
-    from ...layers import RunContext
+    from ...layers import PackSource, RunContext
     from ...validator import Options
 
-#: ISO 3166-1 alpha-2 country codes, plus XI (Northern Ireland, used for VAT since 2021); the same list as the
-#: EN 16931 code list of BR-CL-14 without its "1A" (Kosovo), which the FatturaPA pattern [A-Z]{2} excludes anyway.
-_ISO_COUNTRIES_TEXT = """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
-    CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO
-    FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE
-    JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO
-    MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW
-    PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM
-    TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XI YE YT ZA ZM ZW
-"""
-ISO_COUNTRIES = frozenset(_ISO_COUNTRIES_TEXT.split())
+#: Where the country codes come from: the EN 16931 code list of BR-CL-14 (ISO 3166-1 alpha-2, plus XI for
+#: Northern Ireland and 1A for Kosovo, which the FatturaPA pattern [A-Z]{2} never lets through), read from the
+#: official CEN Schematron in the packs rather than copied here.
+COUNTRY_LIST_FILE = "en16931-cen/ubl/schematron/codelist/EN16931-UBL-codes.sch"
+_SCH = "{http://purl.oclc.org/dsdl/schematron}"
+_LIST_LITERAL = re.compile(r"contains\(\s*'([^']*)'")
+
+
+@functools.lru_cache(maxsize=4)
+def _country_codes_in(path: Path) -> frozenset[str]:
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    for assertion in tree.iter(_SCH + "assert"):
+        if assertion.get("id") == "BR-CL-14":
+            match = _LIST_LITERAL.search(assertion.get("test", ""))
+            if match:
+                return frozenset(match.group(1).split())
+    raise PackError(f"{path}: no BR-CL-14 code list found (the country codes of the IdPaese check)")
+
+
+def country_codes(packs: PackSource | None) -> frozenset[str]:
+    """The country codes an IdPaese may hold (BR-CL-14's list, from the packs; cached per file)."""
+    if packs is None:
+        raise PackError("the Italian identifier checks need the official packs (BR-CL-14's country code list)")
+    return _country_codes_in(packs.path(COUNTRY_LIST_FILE))
+
 
 #: Countries whose VAT numbers python-stdnum validates (EU member states other than Italy, and XI).
 _EU_VAT_TEXT = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE LT LU LV MT NL PL PT RO SE SI SK XI"
@@ -253,7 +269,7 @@ def _sdi_note(rule_id: str) -> str:
     return " SDI has no published control for this element; the recipient or the tax office may still refuse it."
 
 
-def _party_findings(ctx: RunContext, party: Party) -> Iterator[Finding]:
+def _party_findings(ctx: RunContext, party: Party, countries: frozenset[str]) -> Iterator[Finding]:
     doc = ctx.document
     block = find(doc.root, *party.path)
     if block is None:
@@ -263,7 +279,7 @@ def _party_findings(ctx: RunContext, party: Party) -> Iterator[Finding]:
     codice_el = _child(id_el, "IdCodice")
     paese = text_of(paese_el)
     codice = text_of(codice_el)
-    if paese is not None and _NAZIONE_XSD.fullmatch(paese) and paese not in ISO_COUNTRIES:
+    if paese is not None and _NAZIONE_XSD.fullmatch(paese) and paese not in countries:
         hint = _IDPAESE_HINTS.get(paese, "use the ISO 3166-1 alpha-2 code of the country that issued the number")
         yield make_finding(
             "IT-ID-IDPAESE",
@@ -309,10 +325,11 @@ def _party_findings(ctx: RunContext, party: Party) -> Iterator[Finding]:
         )
 
 
-def check_parties(ctx: RunContext) -> Iterator[Finding]:
+def check_parties(ctx: RunContext, packs: PackSource | None) -> Iterator[Finding]:
     """00300-00306 (and the warnings on third parties, IdPaese and foreign VAT numbers) for every party."""
+    countries = country_codes(packs)
     for party in PARTIES:
-        yield from _party_findings(ctx, party)
+        yield from _party_findings(ctx, party, countries)
 
 
 def check_codice_destinatario_xxxxxxx(ctx: RunContext) -> Iterator[Finding]:
@@ -340,4 +357,4 @@ def check_codice_destinatario_xxxxxxx(ctx: RunContext) -> Iterator[Finding]:
 
 def checks(options: Options) -> list[Check]:
     """The identifier checks of the Italian layer (always on)."""
-    return [check_parties, check_codice_destinatario_xxxxxxx]
+    return [functools.partial(check_parties, packs=options.packs), check_codice_destinatario_xxxxxxx]
