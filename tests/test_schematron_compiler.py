@@ -164,3 +164,27 @@ def test_large_rule_sets_run_as_several_stylesheets_with_the_findings_of_one() -
         assert fired == expected, doc.name
         total += sum(fired.values())
     assert total >= 3  # the corpus' CEN failures (currency, totals, credit note type) are among them
+
+
+def test_large_documents_reach_saxon_through_a_memory_file_with_the_same_findings() -> None:
+    import sys
+
+    from peppol_validate.loading import load
+    from peppol_validate.schematron.runtime import FILE_HANDOVER_BYTES
+
+    from .conftest import PACKS
+
+    path = PACKS / "xrechnung-testsuite/src/test/technical-cases/cius/01.01_comprehensive_test_ubl.xml"
+    doc = load(path)
+    assert len(doc.data) >= FILE_HANDOVER_BYTES  # 419 KB, with a 200 KB attachment
+    amount = next(el for el in doc.root.iter() if el.get("currencyID"))
+    amount.set("currencyID", "ZZZ")  # so that BR-CL-03 fires
+    as_text = to_xdm(doc.root)
+    as_file = to_xdm(doc.root, size_hint=len(doc.data))
+    if sys.platform == "linux":
+        assert str(as_file.base_uri).startswith("file:/proc/self/fd/")
+    assert not str(as_text.base_uri).startswith("file:/proc")
+    exe = SchematronExecutable(compile_schematron(PACKS / "en16931-cen/ubl/schematron/EN16931-UBL-validation.sch"))
+    ours = [(f.assertion.id, f.location, f.message) for f in exe.run(as_file)]
+    assert ours == [(f.assertion.id, f.location, f.message) for f in exe.run(as_text)]
+    assert "BR-CL-03" in {rule for rule, _, _ in ours}

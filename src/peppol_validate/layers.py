@@ -46,7 +46,7 @@ class RunContext:
     def xdm(self) -> Any:
         """The document as a Saxon node, parsed once and shared by every Schematron rule set."""
         if self._xdm is None:
-            self._xdm = to_xdm(self.document.root)
+            self._xdm = to_xdm(self.document.root, size_hint=len(self.document.data))
         return self._xdm
 
 
