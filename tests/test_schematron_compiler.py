@@ -188,3 +188,27 @@ def test_large_documents_reach_saxon_through_a_memory_file_with_the_same_finding
     ours = [(f.assertion.id, f.location, f.message) for f in exe.run(as_file)]
     assert ours == [(f.assertion.id, f.location, f.message) for f in exe.run(as_text)]
     assert "BR-CL-03" in {rule for rule, _, _ in ours}
+
+
+def test_reports_of_absent_paths_still_fire_where_the_parent_is_absent(tmp_path: Path) -> None:
+    """Asserts of not(a/b) share an exists(a) guard; reports of not(a/b) fire exactly where a/b is empty."""
+    sch = tmp_path / "absent.sch"
+    sch.write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron"><pattern><rule context="/doc">'
+        '<assert id="A1" test="not(a/b)">a/b present</assert><assert id="A2" test="not(a/c)">a/c present</assert>'
+        '<report id="R1" test="not(a/b)">no a/b</report><report id="R2" test="not(a/c)">no a/c</report>'
+        "</rule></pattern></schema>",
+        "utf-8",
+    )
+    exe = SchematronExecutable(compile_schematron(sch))
+    svrl = SchematronExecutable(compile_schematron(sch, output="svrl"))
+    for xml, expected in [
+        ("<doc/>", {"R1", "R2"}),
+        ("<doc><a/></doc>", {"R1", "R2"}),
+        ("<doc><a><b/></a></doc>", {"A1", "R2"}),
+        ("<doc><a><b/><c/></a></doc>", {"A1", "A2"}),
+    ]:
+        xdm = to_xdm(etree.fromstring(xml))
+        assert {f.assertion.id for f in exe.run(xdm)} == expected, xml
+        out = etree.fromstring(svrl.run_text(xdm).encode())
+        assert {e.get("id") for e in out if e.get("id")} == expected, xml

@@ -516,7 +516,9 @@ class _Compiler:
             elif child.tag in (_S + "assert", _S + "report"):
                 record = self._assertion(tpl, rule, child, pattern, local_names)
                 if record is not None:
-                    records.append((absence_steps(child.get("test", "")), record))
+                    # Only an assert of not(a/b/...) cannot fail where a is empty; a report of it fires there.
+                    steps = absence_steps(child.get("test", "")) if child.tag == _S + "assert" else None
+                    records.append((steps, record))
         self._flush(tpl, records)
         if walk is None:
             return  # targeted: the pattern's nodes were selected up front
