@@ -39,6 +39,7 @@ import hashlib
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +113,11 @@ class Duplicate:
     date: str
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
 class Ledger:
     """The duplicate-invoice ledger: a SQLite file, safe to share between threads and processes."""
 
@@ -119,15 +125,33 @@ class Ledger:
         self.path = Path(path)
         self.timeout = timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Switching a new file to WAL takes an exclusive lock, and SQLite may answer "database is locked" at once
+        # (without its busy handler) when other connections open the same new file at that moment: retry until
+        # the busy timeout. WAL is then a property of the file, so later connections find it set.
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                self.journal_mode = self._initialise()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+
+    def _initialise(self) -> str:
         with self._connect() as con:
-            mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            self.journal_mode = str(mode).lower()
+            mode = str(con.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode != "wal":
+                mode = str(con.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
             con.executescript(
                 "BEGIN IMMEDIATE;"
                 + _SCHEMA
                 + f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');"
                 + "COMMIT;"
             )
+            return mode
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
