@@ -212,3 +212,13 @@ def test_reports_of_absent_paths_still_fire_where_the_parent_is_absent(tmp_path:
         assert {f.assertion.id for f in exe.run(xdm)} == expected, xml
         out = etree.fromstring(svrl.run_text(xdm).encode())
         assert {e.get("id") for e in out if e.get("id")} == expected, xml
+
+
+def test_a_memory_file_saxon_cannot_read_falls_back_to_the_string_hand_over() -> None:
+    from peppol_validate.schematron import runtime
+
+    class Refusing:
+        def parse_xml(self, **kwargs: object) -> object:
+            raise RuntimeError("cannot open /proc/self/fd/N")
+
+    assert runtime._parse_from_memory_file(Refusing(), b"<doc/>") is None
