@@ -1,7 +1,8 @@
 """Running compiled Schematron on SaxonC-HE: one processor per process, one executable per rule set.
 
 Saxon only ever receives documents that the hardened lxml loader has already parsed; they are handed over
-as re-serialised text without any DTD, so Saxon never resolves an entity or opens a connection.
+as lxml's re-serialisation, without any DTD (a string, or for large documents an anonymous memory file), so
+Saxon never resolves an entity or opens a connection. A large rule set may be several stylesheets, run in turn.
 """
 
 from __future__ import annotations
